@@ -1,0 +1,25 @@
+"""``ner-bench list methods|tasks|datasets``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..plugins import KINDS, discover
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("list", help="list the methods, tasks or datasets available",
+                                 description="List the registered plug-ins of one kind with a one-line description.")
+    parser.add_argument("kind", choices=sorted(KINDS))
+    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
+                        help="also load plug-ins from this Python file (repeatable)")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    registry = discover(args.plugin)
+    entries = registry.describe(args.kind)
+    width = max((len(name) for name, _ in entries), default=0)
+    for name, description in entries:
+        print(f"{name:<{width}}  {description}")
+    return 0

@@ -1,0 +1,103 @@
+"""The Method contract: ``fit(train, seed=, device=)`` then ``transform(recording)``.
+
+A method is one class in one file. Its parameters are declared in ``defaults`` (the published values);
+``budgets`` overrides the training length per ``--budget`` (``quick`` for minutes-long runs, ``paper``
+for the published lengths); explicit parameters (``--methods "ner[iterations=2000]"``) override both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import NerBenchError
+from .recording import Recording
+
+BUDGETS = ("quick", "paper")
+
+
+class Method(ABC):
+    """Base class of every dimensionality-reduction method.
+
+    Subclasses set ``name`` and ``description`` and implement ``fit`` and ``transform``. ``fit`` receives a
+    Recording holding the training trials only; ``transform`` must use the neural activity alone (never
+    behaviour: ``ner-bench check-method`` verifies it) and return a (n_bins, dim) float array.
+
+    >>> from ner_bench import Method
+    >>> class Mean(Method):
+    ...     name, description = "mean", "Mean firing rate (1-D)"
+    ...     def fit(self, train, *, seed, device="cpu"):
+    ...         return self
+    ...     def transform(self, recording):
+    ...         return recording.neural.mean(axis=1, keepdims=True)
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: uses behaviour labels while fitting
+    supervised: ClassVar[bool] = False
+    #: needs whole, balanced trials (e.g. dPCA)
+    needs_trials: ClassVar[bool] = False
+    #: benefits from a GPU when one is given
+    uses_gpu: ClassVar[bool] = False
+    #: included in ``--methods all`` (False for e.g. readers of precomputed embeddings)
+    in_all: ClassVar[bool] = True
+    #: bump when a change alters the embeddings (part of the cache key)
+    version: ClassVar[str] = "1"
+    #: parameter names and their defaults; their types are used to parse command-line values
+    defaults: ClassVar[dict[str, Any]] = {}
+    #: per-budget parameter overrides, e.g. {"quick": {"iterations": 1500}, "paper": {"iterations": 20000}}
+    budgets: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def __init__(self, budget: str = "quick", **params: Any) -> None:
+        self.params: dict[str, Any] = resolve_params(type(self), params, budget)
+        self.budget = budget
+
+    @abstractmethod
+    def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Method":
+        """Fit on the training trials of one recording; deterministic for a seed on the CPU."""
+
+    @abstractmethod
+    def transform(self, recording: Recording) -> np.ndarray:
+        """Embed every bin of ``recording`` from its neural activity: a (n_bins, dim) float array."""
+
+    def __repr__(self) -> str:
+        params = ",".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.name}[{params}]" if params else self.name
+
+
+def resolve_params(cls: type[Method], given: dict[str, Any], budget: str) -> dict[str, Any]:
+    """Defaults, then the budget's overrides, then the given values (parsed to the defaults' types)."""
+    if budget not in BUDGETS:
+        raise NerBenchError(f"argument --budget: unknown budget {budget!r}; expected one of {BUDGETS}")
+    unknown = sorted(set(given) - set(cls.defaults))
+    if unknown:
+        known = ", ".join(sorted(cls.defaults)) or "none"
+        raise NerBenchError(f"method {cls.name!r}: unknown parameter(s) {', '.join(unknown)}; "
+                            f"known parameters: {known}")
+    params = dict(cls.defaults)
+    params.update(cls.budgets.get(budget, {}))
+    for key, value in given.items():
+        params[key] = coerce(value, cls.defaults[key], f"method {cls.name!r} parameter {key!r}")
+    return params
+
+
+def coerce(value: Any, default: Any, where: str) -> Any:
+    """Convert ``value`` to the type of ``default`` (command-line values arrive as strings)."""
+    if default is None or value is None or isinstance(default, (str, list, tuple, dict)):
+        return value
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, str):
+                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(value)
+                return value.lower() in ("true", "1", "yes")
+            return bool(value)
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise NerBenchError(f"{where}: expected {kind.__name__}, got {value!r}") from None

@@ -1,0 +1,93 @@
+"""The tidy results table: one row per number, with the protocol and versions that made it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import provenance
+from .protocol import Protocol
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+
+COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit",
+           "train_area", "train_hemisphere", "test_hemisphere", "split", "seed", "decoder", "target",
+           "metric", "time_bin", "value", "protocol", "status", "error", "note", "fit_seconds", "budget",
+           "defects", "device", "host", "ner_bench_version", "versions"]
+
+#: the headline numbers shown in the run summary: (decoder, target, metric)
+HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
+
+
+def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str) -> pd.DataFrame:
+    """Rows from the runner (with Recording objects) -> the results DataFrame with provenance."""
+    versions = provenance.versions()
+    records = []
+    for row in rows:
+        row = dict(row)
+        train, test = row.pop("train_recording"), row.pop("test_recording")
+        row.update(dataset=test.dataset, subject=test.subject, area=test.area, train_unit=train.id,
+                   test_unit=test.id, train_area=train.area, train_hemisphere=train.hemisphere,
+                   test_hemisphere=test.hemisphere)
+        row["method_params"] = json.dumps(row.get("method_params", {}), sort_keys=True, default=str)
+        records.append(row)
+    table = pd.DataFrame.from_records(records, columns=None)
+    for column in COLUMNS:
+        if column not in table:
+            table[column] = None
+    table = table.assign(protocol=protocol.name, budget=budget, device=device, host=provenance.host(),
+                         defects="; ".join(protocol.defects), ner_bench_version=versions.get("ner-bench", ""),
+                         versions=provenance.versions_json())
+    extra = [c for c in table.columns if c not in COLUMNS]
+    table = table[COLUMNS + extra]
+    table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
+    table["time_bin"] = pd.array(table["time_bin"], dtype="Int64")
+    for column in ("error", "note"):
+        table[column] = table[column].fillna("").astype(str)
+    return table
+
+
+def write_results(table: pd.DataFrame, out: Path) -> None:
+    """``results.csv`` for people, ``results.parquet`` for the engine; written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, writer in (("results.csv", lambda p: table.to_csv(p, index=False)),
+                         ("results.parquet", lambda p: table.to_parquet(p, index=False))):
+        tmp = out / f".{name}.tmp"
+        writer(tmp)
+        tmp.replace(out / name)
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean test score per task x method over units and seeds, for the headline metrics."""
+    ok = table[(table["status"] == OK) & (table["split"] == "test")]
+    parts = []
+    for decoder, target, metric in HEADLINE:
+        part = ok[(ok["decoder"] == decoder) & (ok["target"] == target) & (ok["metric"] == metric)]
+        if len(part):
+            parts.append(part.groupby(["task", "method"])["value"].mean().rename(f"{target} {metric}"))
+    result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
+    failed = table[table["status"] != OK]
+    if len(failed):
+        counts = failed.groupby(["task", "method"]).size().rename("failed units")
+        result = result.join(counts, how="outer") if len(result) else counts.to_frame()
+    return result
+
+
+def failures(table: pd.DataFrame) -> pd.DataFrame:
+    """One line per failed (method, unit, seed) with the first line of its error."""
+    failed = table[table["status"] != OK]
+    first_line = failed["error"].str.split("\n").str[0]
+    return failed.assign(error=first_line)[["task", "method", "train_unit", "test_unit", "seed", "status",
+                                            "error"]].drop_duplicates()
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    frame = summary(table)
+    if frame.empty:
+        return "no results"
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
+                           "{:.3f}".format):
+        return frame.to_string(na_rep="-")
+
