@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -109,7 +110,9 @@ class Reaching(Dataset):
         self.entries = catalogue(self.remote_files, self.manifest_source)
 
     # ------------------------------------------------------------------ files (also for `ner-bench data`)
-    def file_store(self, progressbar: bool = True) -> FileStore:
+    def file_store(self, progressbar: bool | None = None) -> FileStore:
+        """The files of the manifest below the data folder; a progress bar on a terminal by default."""
+        progressbar = sys.stderr.isatty() if progressbar is None else progressbar
         return FileStore(data_home(self.data_dir), self.remote_files, self.options["base_url"], progressbar)
 
     def select(self, subjects: Sequence[str] = (), sessions: Sequence[str] = (),

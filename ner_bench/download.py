@@ -215,7 +215,7 @@ class FileStore:
                     found[remote.path] = self.fetch(remote, status.path if status.state == "modified" else None)
                 except DownloadError as error:
                     missing[remote] = str(error)
-                    offline = str(error) if error.network else ""
+                    offline = "not tried: network unavailable" if error.network else ""
         for remote in wanted:  # copies share the file found for their content
             for copy in self.copies(remote):
                 if copy.path in found:
@@ -233,7 +233,7 @@ class FileStore:
                 partial = Path(_pooch_retrieve(url, Path(scratch), destination.name, self.progressbar))
                 problem = file_problem(partial, remote)
                 if problem:
-                    raise DownloadError(f"{url}: the downloaded file {problem}")
+                    raise DownloadError(f"the downloaded file {problem}")
                 os.replace(partial, destination)
         except OSError as error:
             raise DownloadError(f"cannot write {destination}: {error.strerror or error}") from None
@@ -273,9 +273,9 @@ def _pooch_retrieve(url: str, folder: Path, name: str, progressbar: bool) -> str
         with _quiet(pooch.get_logger()):
             return pooch.retrieve(url, known_hash=None, fname=name, path=folder, progressbar=progressbar)
     except requests.HTTPError as error:
-        raise DownloadError(f"{url}: {error}") from None
+        raise DownloadError(f"HTTP error {error.response.status_code}") from None
     except requests.RequestException as error:
-        raise DownloadError(f"{url}: network unavailable ({type(error).__name__})", network=True) from None
+        raise DownloadError(f"network unavailable ({type(error).__name__})", network=True) from None
 
 
 @contextlib.contextmanager

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import socket
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +51,47 @@ def make_recording(n_trials: int = 16, trial_length: int = 10, n_neurons: int = 
 @pytest.fixture
 def toy_recording() -> Recording:
     return make_recording()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@dataclass
+class Served:
+    url: str
+    requests: list[str]
+
+
+@pytest.fixture
+def serve_folder(monkeypatch):
+    """Serve a folder over HTTP on 127.0.0.1 (never the internet): ``serve_folder(path) -> Served``."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    servers = []
+
+    def start(folder: Path) -> Served:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.requests = []
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return Served(f"http://127.0.0.1:{server.server_port}", server.requests)
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A local URL nothing listens on: requests to it fail as they would offline."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

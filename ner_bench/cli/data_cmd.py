@@ -39,7 +39,7 @@ def main(args: argparse.Namespace) -> int:
     if not hasattr(dataset, "data_files"):
         raise NerBenchError(f"dataset {spec.name!r} has no files to list, download or verify (it is generated)")
     files = dataset.data_files(args.subjects, args.sessions, args.areas)
-    store: FileStore = dataset.file_store(progressbar=sys.stderr.isatty())
+    store: FileStore = dataset.file_store()
     print(f"data folder: {store.root} (from {data_home_origin(args.data_dir)})")
     return {"list": list_files, "download": download, "verify": verify}[args.action](store, files, args)
 
