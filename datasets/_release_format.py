@@ -36,30 +36,19 @@ def read_session_file(path: str | Path, areas: Sequence[str]) -> SessionFile:
     known direction codes. Raises :class:`RecordingError` naming the file and the field."""
     path = Path(path)
     contents = _load_mat(path)
-    needed = [VELOCITY_KEY, DIRECTION_KEY, *(f"neural_{area}" for area in areas)]
-    absent = [key for key in needed if key not in contents]
+    absent = [key for key in (VELOCITY_KEY, DIRECTION_KEY, *(f"neural_{a}" for a in areas)) if key not in contents]
     if absent:
         found = sorted(k for k in contents if not k.startswith("__"))
         raise RecordingError(f"{path}: missing key(s) {', '.join(absent)}; the file holds {', '.join(found)}")
-
-    velocity = np.asarray(contents[VELOCITY_KEY], dtype=float)
+    velocity = _velocity(path, contents)
     n_bins = len(velocity)
-    if velocity.ndim != 2 or velocity.shape[1] != 2 or n_bins == 0:
-        raise RecordingError(f"{path}: field {VELOCITY_KEY!r} has shape {velocity.shape}, expected bins x 2")
-    bad = ~np.isfinite(velocity)
-    if bad.any():
-        raise RecordingError(f"{path}: field {VELOCITY_KEY!r} has {int(bad.any(axis=1).sum())} rows with NaN "
-                             f"or infinite velocity, first at row {int(np.argwhere(bad)[0][0])}")
-    degrees = np.asarray(contents[DIRECTION_KEY])
-    if degrees.size != n_bins or degrees.ndim > 2 or (degrees.ndim == 2 and 1 not in degrees.shape):
-        raise RecordingError(f"{path}: field {DIRECTION_KEY!r} has shape {degrees.shape}, expected {n_bins} x 1 "
-                             f"to match {VELOCITY_KEY!r}")
     trial_length = _trial_length(path, contents)
     if n_bins % trial_length:
         raise RecordingError(f"{path}: {n_bins} rows are not a whole number of {trial_length}-bin trials "
                              f"({n_bins / trial_length:.2f})")
+    direction = direction_classes(_degrees(path, contents, n_bins), str(path))
     neural = {area: _neural(path, contents, area, n_bins) for area in areas}
-    return SessionFile(path, neural, velocity, direction_classes(degrees.reshape(n_bins), str(path)), trial_length)
+    return SessionFile(path, neural, velocity, direction, trial_length)
 
 
 def direction_classes(degrees: np.ndarray, source: str) -> np.ndarray:
@@ -89,6 +78,25 @@ def _load_mat(path: Path) -> dict:
         raise RecordingError(f"{path}: no such file") from None
     except Exception as error:  # scipy raises several types for damaged files
         raise RecordingError(f"{path}: not a readable MATLAB v5 file ({type(error).__name__}: {error})") from None
+
+
+def _velocity(path: Path, contents: dict) -> np.ndarray:
+    velocity = np.asarray(contents[VELOCITY_KEY], dtype=float)
+    if velocity.ndim != 2 or velocity.shape[1] != 2 or len(velocity) == 0:
+        raise RecordingError(f"{path}: field {VELOCITY_KEY!r} has shape {velocity.shape}, expected bins x 2")
+    bad = ~np.isfinite(velocity)
+    if bad.any():
+        raise RecordingError(f"{path}: field {VELOCITY_KEY!r} has {int(bad.any(axis=1).sum())} rows with NaN "
+                             f"or infinite velocity, first at row {int(np.argwhere(bad)[0][0])}")
+    return velocity
+
+
+def _degrees(path: Path, contents: dict, n_bins: int) -> np.ndarray:
+    degrees = np.asarray(contents[DIRECTION_KEY])
+    if degrees.size != n_bins or degrees.ndim > 2 or (degrees.ndim == 2 and 1 not in degrees.shape):
+        raise RecordingError(f"{path}: field {DIRECTION_KEY!r} has shape {degrees.shape}, expected {n_bins} x 1 "
+                             f"to match {VELOCITY_KEY!r}")
+    return degrees.reshape(n_bins)
 
 
 def _trial_length(path: Path, contents: dict) -> int:

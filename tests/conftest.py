@@ -78,7 +78,7 @@ def serve_folder(monkeypatch):
         handler = functools.partial(_QuietHandler, directory=str(folder))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.requests = []
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         return Served(f"http://127.0.0.1:{server.server_port}", server.requests)
 

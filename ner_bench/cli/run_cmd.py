@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--task", default="within-session", help='task name, comma list, or "all"')
     parser.add_argument("--dataset", default="synthetic", help='dataset name, options in brackets '
                                                                 '(default: the embedded synthetic data)')
-    parser.add_argument("--data-dir", default=None, help="folder with the dataset's files (or to download to)")
+    parser.add_argument("--data-dir", default=None, help="folder with the dataset's files (default: $NER_BENCH_DATA or the user cache)")
     parser.add_argument("--subjects", type=comma_list, default=[], help="keep these subjects only")
     parser.add_argument("--sessions", type=comma_list, default=[], help="keep these session dates or ids only")
     parser.add_argument("--areas", type=comma_list, default=[], help="keep these areas only, e.g. M1,PMd")
