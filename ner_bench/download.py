@@ -41,6 +41,14 @@ class MissingFilesError(NerBenchError):
     """Files a run needs are neither on disk nor downloadable; the message lists them and their URLs."""
 
 
+class DownloadError(NerBenchError):
+    """A download failed; ``network`` says whether the network itself failed (so others would too)."""
+
+    def __init__(self, message: str, network: bool = False) -> None:
+        super().__init__(message)
+        self.network = network
+
+
 @dataclass(frozen=True)
 class RemoteFile:
     """One file of a published release, as its manifest lists it."""
@@ -197,6 +205,7 @@ class FileStore:
 
         A modified file raises :class:`DataFileError` (unless ``replace_modified``, which downloads the
         release's copy over it). After a network failure the remaining files are not tried."""
+        wanted = list(wanted)
         found: dict[str, Path] = {}
         missing: dict[RemoteFile, str] = {}
         offline = ""
@@ -242,14 +251,6 @@ class FileStore:
     def where_to_put(self, missing: Iterable[RemoteFile]) -> str:
         """Lines naming each missing file, its URL and its place on disk."""
         return "\n".join(f"  {self.local_path(f)}  <-  {f.url(self.base_url)}" for f in missing)
-
-
-class DownloadError(NerBenchError):
-    """A download failed; ``network`` says whether the network itself failed (so others would too)."""
-
-    def __init__(self, message: str, network: bool = False) -> None:
-        super().__init__(message)
-        self.network = network
 
 
 def _unique_content(files: Iterable[RemoteFile]) -> list[RemoteFile]:
