@@ -46,3 +46,13 @@ def make_recording(n_trials: int = 16, trial_length: int = 10, n_neurons: int = 
 @pytest.fixture
 def toy_recording() -> Recording:
     return make_recording()
+
+
+@pytest.fixture(scope="session")
+def maze_nwb(tmp_path_factory) -> Path:
+    """A small MC_Maze-like NWB file written with pynwb (see tests/maze_nwb.py)."""
+    pytest.importorskip("pynwb")
+    from maze_nwb import write_maze_nwb
+
+    folder = tmp_path_factory.mktemp("maze")
+    return write_maze_nwb(folder / "sub-Jenkins_ses-full_desc-train_behavior+ecephys.nwb")

@@ -31,7 +31,7 @@ def write_maze_nwb(path: Path, *, n_reps: int = 6, n_units_per_area: int = 10, n
     nwb = NWBFile(session_description="synthetic MC_Maze-like session", identifier=f"maze-{seed}",
                   session_start_time=datetime.datetime(2009, 9, 25, tzinfo=datetime.timezone.utc),
                   subject=Subject(subject_id="Jenkins", species="Macaca mulatta"))
-    _add_electrodes(nwb)
+    _add_electrodes(nwb, n_units_per_area)
     for column, text in (("move_onset_time", "movement onset (s)"), ("trial_type", "maze"),
                          ("trial_version", "0 no barrier, 1 barriers, 2 barriers + 3 targets"),
                          ("active_target", "index of the reachable target"), ("num_barriers", "barriers")):
@@ -68,14 +68,14 @@ def write_maze_nwb(path: Path, *, n_reps: int = 6, n_units_per_area: int = 10, n
     return path
 
 
-def _add_electrodes(nwb) -> None:
+def _add_electrodes(nwb, per_area: int) -> None:
     groups = {}
     for area in ("PMd", "M1"):
         device = nwb.create_device(f"electrode_array_{area}", description=f"Utah array in {area}")
         groups[area] = nwb.create_electrode_group(f"electrode_group_{area}", description=f"array in {area}",
                                                   location=area, device=device)
     for area in ("PMd", "M1"):
-        for _ in range(12):
+        for _ in range(per_area):
             nwb.add_electrode(group=groups[area], location=area)
 
 
@@ -87,7 +87,7 @@ def _add_units(nwb, rng, rates, nlb_unit_ids: bool) -> None:
             if nlb_unit_ids:  # as in the NLB files: area in the id, electrode links all in the first rows
                 unit_id, electrode = (1 + a) * 1000 + u + 1, u
             else:
-                unit_id, electrode = a * n_units + u, a * 12 + u
+                unit_id, electrode = a * n_units + u, a * n_units + u
             nwb.add_unit(spike_times=spikes, electrodes=[electrode], id=unit_id)
 
 
@@ -100,7 +100,7 @@ def _reach(t: np.ndarray, angle_deg: float, version: int, rng) -> tuple[np.ndarr
     bow = 0.0 if version == 0 else 45.0
     target = 100.0 * direction
     pos = progress[:, None] * target + (bow * np.sin(np.pi * progress))[:, None] * side
-    return target, pos + np.array([2.0, -1.0]) + rng.normal(0, 0.05, pos.shape)
+    return target, pos + np.array([2.0, -1.0]) + rng.normal(0, 0.005, pos.shape)
 
 
 def _targets(target: np.ndarray, version: int) -> list[list[float]]:
