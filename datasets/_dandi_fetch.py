@@ -21,9 +21,9 @@ DANDISET_ID = "000128"
 DANDISET_VERSION = "0.220113.0400"
 ASSET_PATH = "sub-Jenkins/sub-Jenkins_ses-full_desc-train_behavior+ecephys.nwb"
 FILE_NAME = Path(ASSET_PATH).name
-DANDI_COMMAND = f"dandi download DANDI:{DANDISET_ID}/{DANDISET_VERSION}"
-ASSET_URL = (f"https://api.dandiarchive.org/api/dandisets/{DANDISET_ID}/versions/{DANDISET_VERSION}/assets/"
-             f"?path={ASSET_PATH.replace('+', '%2B')}")
+DANDI_URL = f"dandi://dandi/{DANDISET_ID}@{DANDISET_VERSION}/{ASSET_PATH}"  # one asset, pinned version
+DANDI_COMMAND = f'dandi download "{DANDI_URL}"'
+WEB_PAGE = f"https://dandiarchive.org/dandiset/{DANDISET_ID}/{DANDISET_VERSION}"
 
 
 def data_home(data_dir: str | Path | None = None) -> Path:
@@ -65,7 +65,7 @@ def fetch(target: Path) -> Path:
     except ImportError:
         raise NerBenchError(f"the MC_Maze file is not at {target} and downloading it needs the dandi client: "
                             f'pip install "ner-bench[maze]" (or `pip install dandi`), or download it yourself '
-                            f"with `{DANDI_COMMAND} -o {target.parents[2]}`, or from {ASSET_URL}") from None
+                            f"with `{DANDI_COMMAND} -o {target.parents[2]}` (or from {WEB_PAGE})") from None
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     log.info("downloading DANDI:%s/%s %s to %s", DANDISET_ID, DANDISET_VERSION, ASSET_PATH, target)

@@ -3,9 +3,10 @@
 What is read, and why this way:
 
 - **Units**: spike times of every sorted unit, and the array (area) each unit was recorded on. The NLB
-  MC_Maze files name units by array: ids 1xxx are on the PMd Utah array and 2xxx on the M1 array. The
-  files' own unit -> electrode links cannot be trusted for this: in the NLB conversion they all point into
-  the first 96 electrode rows, so every unit would look like one area. The unit-id rule is therefore used
+  MC_Maze files name units by array: ids 1xxx are on the PMd Utah array and 2xxx on the M1 array (the rule
+  users of these files apply). The files' own unit -> electrode links are reported not to be usable for
+  this: in the NLB conversion they all point into the first 96 electrode rows, so every unit would look like
+  one area (not checked here against the real file: no network). The unit-id rule is therefore used
   whenever every id is a 4-digit 1xxx or 2xxx number; otherwise (e.g. files from other converters) the area
   is read from each unit's electrode: its electrode-group name, else its ``location``.
 - **Trials**: the trials table (``move_onset_time``, ``trial_type``, ``trial_version``, start and stop

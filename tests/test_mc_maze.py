@@ -145,7 +145,7 @@ def test_data_home_follows_the_environment(tmp_path, monkeypatch):
 
 
 def test_missing_file_without_download_names_the_dandi_command(tmp_path):
-    with pytest.raises(NerBenchError, match="dandi download DANDI:000128/0.220113.0400"):
+    with pytest.raises(NerBenchError, match='dandi download "dandi://dandi/000128@0.220113.0400/sub-Jenkins/'):
         McMaze(data_dir=tmp_path, download=False).load()
 
 
@@ -204,7 +204,7 @@ def test_a_corrupt_download_is_rejected_and_removed(tmp_path, monkeypatch):
 def test_offline_download_fails_clearly(tmp_path, monkeypatch):
     fake_dandi(monkeypatch, error=ConnectionError("Failed to resolve 'api.dandiarchive.org'"))
     with pytest.raises(NerBenchError, match="could not download DANDI:000128/0.220113.0400.*ConnectionError.*"
-                                            "dandi download"):
+                                            'dandi download "dandi://dandi/000128@0.220113.0400/'):
         McMaze(data_dir=tmp_path).load()
 
 
