@@ -205,7 +205,11 @@ def _reach_angles(session: MazeSession, rows: np.ndarray, classes: np.ndarray) -
     if targets is None or session.hand_pos is None:
         return classes * 45.0, "class*45"
     active = session.trials.get("active_target")
-    chosen = np.array([targets[i][int(active[i]) if active is not None else 0] for i in rows], dtype=float)
+    try:
+        chosen = np.array([targets[i][int(active[i]) if active is not None else 0] for i in rows], dtype=float)
+    except IndexError:
+        raise NerBenchError(f"MC_Maze file {session.path}: 'active_target' points past a trial's 'target_pos' "
+                            "list") from None
     onset = session.trials["move_onset_time"][rows].astype(float)
     start = np.nanmedian(_sample(session.hand_pos, onset), axis=0)
     offset = chosen - start

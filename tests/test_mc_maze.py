@@ -212,3 +212,25 @@ def test_download_without_the_dandi_client_says_how_to_install_it(tmp_path, monk
     monkeypatch.setitem(sys.modules, "dandi.dandiapi", None)
     with pytest.raises(NerBenchError, match=r'pip install "ner-bench\[maze\]"'):
         _dandi_fetch.find_or_fetch(tmp_path)
+
+
+@pytest.mark.integration
+def test_the_real_mc_maze_file_when_at_hand():
+    """Checks the assumptions about the real file (areas from unit ids, versions, units) where it is."""
+    found = [p for p in _dandi_fetch.local_candidates(_dandi_fetch.data_home()) if p.is_file()]
+    if not found:
+        pytest.skip("the MC_Maze file is not at hand (put it under $NER_BENCH_DATA)")
+    recordings = load(found[0], trial_set="straight-curved-13-38-18")
+    assert recordings["M1"].n_neurons + recordings["PMd"].n_neurons == 182
+    assert min(recordings["M1"].n_neurons, recordings["PMd"].n_neurons) >= 20  # both arrays found
+    m1 = recordings["M1"]
+    counts = np.bincount(m1.trial_direction)
+    assert len(counts) == 6 and counts.min() >= 10
+    speed = np.linalg.norm(m1.velocity, axis=1).reshape(m1.n_trials, -1).max(axis=1)
+    assert 10 < np.median(speed) < 300  # cm/s
+    first = m1.angle[m1.time_in_trial == 0]
+    for trial_type in (13, 38, 18):
+        of_type = [first[k] for k, t in enumerate(m1.trial_ids)
+                   if m1.meta["trial_conditions"][int(t)]["trial_type"] == trial_type]
+        spread = np.abs((np.array(of_type) - of_type[0] + 180) % 360 - 180)
+        assert spread.max() < 10  # straight and curved versions share the target
