@@ -95,3 +95,13 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def maze_nwb(tmp_path_factory) -> Path:
+    """A small MC_Maze-like NWB file written with pynwb (see tests/maze_nwb.py)."""
+    pytest.importorskip("pynwb")
+    from maze_nwb import write_maze_nwb
+
+    folder = tmp_path_factory.mktemp("maze")
+    return write_maze_nwb(folder / "sub-Jenkins_ses-full_desc-train_behavior+ecephys.nwb")
