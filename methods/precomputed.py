@@ -55,6 +55,7 @@ class Precomputed(Method):
             raise NerBenchError("method 'precomputed': parameter 'path' is required, a folder of .npz files or "
                                 "a glob, e.g. precomputed[path=data_NER/M1 4+6+6/NER_Chewie/NPZ]")
         self.params["path"] = str(Path(self.params["path"]).expanduser().absolute())  # cache keys stay valid
+        candidate_files(self.params["path"])  # a wrong path fails now, once, not in every fit
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Precomputed":
         self.file = self.file_for(train)

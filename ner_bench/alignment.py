@@ -92,8 +92,9 @@ def published_procrustes(values_a, recording_a, values_b, recording_b) -> Alignm
     chosen = int(np.argmax([np.linalg.norm(r) for r in rotations]))  # equal up to rounding, as published
     zero = np.zeros(values_a.shape[1])
     return Alignment("published", rotations[chosen], zero, zero,
-                     note=f"published alignment: direction {directions[chosen]}'s rotation, fitted on all "
-                          "trials of both recordings")
+                     note=f"published alignment: the rotation of direction {directions[chosen]} among "
+                          f"{len(directions)} per-direction fits on all trials of both recordings (the "
+                          "release's float-noise pick, modelled)")
 
 
 def _shared(averages_a, averages_b, recording_a, recording_b) -> list[int]:
