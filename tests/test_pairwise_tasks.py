@@ -88,3 +88,12 @@ def test_latent_correlation_of_a_rotated_copy_is_perfect():
     assert by_metric["consistency_r2", "test"] == pytest.approx(1.0)
     per_pair = [r for r in rows if r["metric"] == "pearson_r"]
     assert len(per_pair) == 64 and {r["train_direction"] for r in per_pair} == set(range(8))
+
+
+def test_paper_protocol_flags_its_alignment_and_swapped_r2():
+    table = nb.run(methods="pca", tasks="cross-session", dataset=SMALL, protocol="paper", out=None)
+    off = table[table["train_unit"] != table["test_unit"]]
+    assert set(off["alignment"]) == {"published"} and off["note"].str.contains("published alignment").all()
+    swapped = off[(off["target"] == "velocity") & (off["split"] == "test")]
+    assert swapped["note"].str.contains("r2_score(prediction, truth)", regex=False).all()
+    assert "float-noise" in table["defects"].iloc[0]
