@@ -58,8 +58,8 @@ def correlation_rows(averages_a: dict[int, np.ndarray], averages_b: dict[int, np
 
 def consistency_rows(a: Embedding, b: Embedding) -> list[dict]:
     """Linear map A -> B between stacked direction-averaged trajectories, fitted on training trials."""
-    averages = {(which, part): direction_averages(e.part(part).values, e.part(part).recording)
-                for which, e in (("a", a), ("b", b)) for part in ("train", "test")}
+    parts = {(which, part): e.part(part) for which, e in (("a", a), ("b", b)) for part in ("train", "test")}
+    averages = {key: direction_averages(trials.values, trials.recording) for key, trials in parts.items()}
     directions = common_directions(*averages.values())
     stack = {key: stacked(value, directions) for key, value in averages.items()}
     mapping = LinearRegression().fit(stack["a", "train"], stack["b", "train"])
