@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from .errors import NerBenchError
 
+#: the published kNN grid: n_neighbors in {2, 4, ..., 1024}
+KNN_GRID = tuple(2 ** i for i in range(1, 11))
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -20,6 +23,12 @@ class Protocol:
     #: standardise embeddings (scaler fitted on training trials) before the direction classifier
     standardize_classifier_input: bool = True
     logistic_max_iter: int = 1000
+    #: candidate numbers of neighbours for the kNN decoders (capped at the smallest fold's training size)
+    knn_grid: tuple[int, ...] = KNN_GRID
+    #: folds of the kNN grid search: "trial-blocks" (5 contiguous blocks of whole training trials, the same
+    #: for both decoders) or "published" (scikit-learn's cv=5 over bins: KFold for the regressor,
+    #: StratifiedKFold for the classifier, unshuffled; fold edges cut through trials)
+    knn_folds: str = "trial-blocks"
     #: defects this protocol carries, written into every result row
     defects: tuple[str, ...] = ()
 
@@ -36,6 +45,7 @@ PAPER = Protocol(
     alignment="published",
     standardize_classifier_input=False,
     logistic_max_iter=5000,
+    knn_folds="published",
     defects=("test velocity R^2 computed as r2_score(prediction, truth)",
              "cross-session alignment fitted on all trials of both sessions, labels included",
              "alignment rotation chosen among per-direction fits by a float-noise criterion"),

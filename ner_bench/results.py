@@ -14,8 +14,8 @@ OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit",
            "train_area", "train_hemisphere", "test_hemisphere", "split", "seed", "decoder", "target",
-           "metric", "time_bin", "value", "protocol", "status", "error", "note", "fit_seconds", "budget",
-           "defects", "device", "host", "ner_bench_version", "versions"]
+           "metric", "time_bin", "train_direction", "test_direction", "value", "alignment", "protocol", "status",
+           "error", "note", "fit_seconds", "budget", "defects", "device", "host", "ner_bench_version", "versions"]
 
 #: the headline numbers shown in the run summary: (decoder, target, metric)
 HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
@@ -43,7 +43,8 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     extra = [c for c in table.columns if c not in COLUMNS]
     table = table[COLUMNS + extra]
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
-    table["time_bin"] = pd.array(table["time_bin"], dtype="Int64")
+    for column in ("time_bin", "train_direction", "test_direction"):
+        table[column] = pd.array(table[column], dtype="Int64")
     for column in ("error", "note"):
         table[column] = table[column].fillna("").astype(str)
     return table

@@ -53,7 +53,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     registry = discover([str(p) for p in plugins])
     chosen_protocol = get_protocol(protocol)
     method_choices = choose_methods(registry, methods, budget)
-    task_objects = [registry.get("tasks", name)() for name in _names(tasks, registry.tasks)]
+    task_objects = [registry.get("tasks", spec.name)(**spec.params) for spec in _task_specs(tasks, registry)]
     recordings = load_recordings(registry, dataset, data_dir, subjects, sessions, areas)
     splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
 
@@ -97,9 +97,13 @@ def choose_methods(registry: Registry, methods: str | Sequence[str | Method], bu
     return choices
 
 
-def _names(given: str | Sequence[str], table: dict) -> list[str]:
-    names = [n.strip() for n in given.split(",")] if isinstance(given, str) else list(given)
-    return sorted(table) if "all" in names else names
+def _task_specs(given: str | Sequence[str], registry: Registry) -> list[Spec]:
+    """Task names with options, ``cross-session[alignment=none]``; ``all`` is every task with defaults."""
+    text = given if isinstance(given, str) else ",".join(given)
+    specs = parse_specs(text, "--task")
+    if any(spec.name == "all" for spec in specs):
+        return [Spec(name) for name in sorted(registry.tasks)]
+    return specs
 
 
 def load_recordings(registry: Registry, dataset: str, data_dir, subjects, sessions, areas) -> list[Recording]:

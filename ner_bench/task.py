@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .errors import NerBenchError
+from .method import coerce
 from .protocol import Protocol
 from .recording import Recording
 from .split import Split
@@ -66,11 +68,24 @@ class Task(ABC):
 
     ``evaluate`` returns metric rows: dicts with ``decoder``, ``target``, ``metric``, ``value`` and
     ``split`` ("test" or "train": which trials of the test recording were scored), optionally
-    ``time_bin`` and a ``note``. The runner adds method, recording, seed and provenance columns.
+    ``time_bin`` and a ``note``; any other key becomes a column of its own. The runner adds method,
+    recording, seed and provenance columns.
+
+    Options are declared in ``defaults`` and given as ``--task "cross-session[alignment=none]"``.
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - set(self.defaults))
+        if unknown:
+            raise NerBenchError(f"task {self.name!r}: unknown option(s) {', '.join(unknown)}; known "
+                                f"options: {', '.join(sorted(self.defaults)) or 'none'}")
+        self.options: dict[str, Any] = {**self.defaults, **{
+            key: coerce(value, self.defaults[key], f"task {self.name!r} option {key!r}")
+            for key, value in options.items()}}
 
     @abstractmethod
     def units(self, recordings: list[Recording]) -> list[Unit]:

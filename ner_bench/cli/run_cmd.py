@@ -28,7 +28,8 @@ def add_parser(commands) -> None:
                                              "evaluate the tasks, and write tidy results.")
     parser.add_argument("--methods", default="pca",
                         help='comma list or "all"; parameters in brackets, e.g. "ner[iterations=2000],pca"')
-    parser.add_argument("--task", default="within-session", help='task name, comma list, or "all"')
+    parser.add_argument("--task", default="within-session", help='task name, comma list, or "all"; options in '
+                                                                   'brackets, e.g. "cross-session[alignment=none]"')
     parser.add_argument("--dataset", default="synthetic", help='dataset name, options in brackets '
                                                                 '(default: the embedded synthetic data)')
     parser.add_argument("--data-dir", default=None, help="folder with the dataset's files (default: $NER_BENCH_DATA or the user cache)")

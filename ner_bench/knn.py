@@ -1,0 +1,143 @@
+"""How the kNN decoders pick their number of neighbours: scikit-learn's ``GridSearchCV`` over
+``n_neighbors``, computed with one neighbour query per fold instead of one per candidate k.
+
+The k nearest neighbours are the first k of the ``max(grid)`` nearest, so every candidate's fold score
+(R^2 of the neighbours' mean for the regressor, accuracy of their majority vote for the classifier,
+ties to the smallest class as scikit-learn breaks them) follows from a single query. The result equals
+``GridSearchCV(KNeighbors*(), {"n_neighbors": grid}, cv=folds)`` (``tests/test_knn.py`` checks it) at a
+tenth of the cost.
+
+The search depends on the training embedding only through its pairwise distances, so it is the same for
+every rotation and translation of it: a cross-session decoder fitted on A's aligned training trials uses
+the k found on A's own training trials, and searches are remembered by content (a bounded memo).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.model_selection import check_cv
+from sklearn.neighbors import NearestNeighbors
+
+from .errors import NerBenchError
+
+N_FOLDS = 5
+Folds = list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class GridSearch:
+    """The chosen k and the mean validation score of every candidate k (as ``cv_results_``)."""
+
+    best_k: int
+    mean_scores: dict[int, float]
+
+
+def trial_block_folds(trial: np.ndarray, n_folds: int = N_FOLDS) -> Folds:
+    """Folds of whole trials: the trials in order, cut into ``n_folds`` contiguous blocks. No trial is split
+    between fitting and validation, so neighbouring (strongly correlated) bins cannot leak across folds."""
+    trial_ids = trial[np.r_[True, trial[1:] != trial[:-1]]]
+    if len(trial_ids) < 2:
+        raise NerBenchError(f"kNN grid search needs at least 2 training trials, got {len(trial_ids)}")
+    blocks = np.array_split(trial_ids, min(n_folds, len(trial_ids)))
+    return [(np.flatnonzero(~np.isin(trial, block)), np.flatnonzero(np.isin(trial, block))) for block in blocks]
+
+
+def published_folds(targets: np.ndarray, classifier: bool, n_folds: int = N_FOLDS) -> Folds:
+    """``cv=5`` as GridSearchCV reads it: unshuffled KFold over bins for a regressor, StratifiedKFold for a
+    classifier."""
+    splitter = check_cv(n_folds, targets, classifier=classifier)
+    return list(splitter.split(np.zeros((len(targets), 1)), targets))
+
+
+def capped_grid(grid: tuple[int, ...], folds: Folds) -> tuple[int, ...]:
+    """The candidate ks that every fold's training part can supply (at least the smallest candidate)."""
+    smallest = min(len(train) for train, _ in folds)
+    kept = tuple(k for k in sorted(grid) if k <= smallest)
+    if not kept:
+        raise NerBenchError(f"kNN grid {grid}: no candidate k fits a fold of {smallest} training bins")
+    return kept
+
+
+_MEMO: "OrderedDict[str, list[GridSearch]]" = OrderedDict()
+_MEMO_SIZE = 256
+
+
+def search_k(values: np.ndarray, targets: np.ndarray, folds: Folds, grid: tuple[int, ...],
+             classifier: bool) -> GridSearch:
+    """GridSearchCV's choice of ``n_neighbors`` among ``grid`` (capped to what the folds allow): the
+    highest mean validation score, the smallest k among ties."""
+    return search_ks(values, [(targets, classifier)], folds, grid)[0]
+
+
+def search_ks(values: np.ndarray, targets: list[tuple[np.ndarray, bool]], folds: Folds,
+              grid: tuple[int, ...]) -> list[GridSearch]:
+    """``search_k`` for several ``(targets, classifier)`` on the same folds, sharing each fold's query."""
+    grid = capped_grid(grid, folds)
+    key = _memo_key(values, targets, folds, grid)
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    per_fold = np.array([_fold_scores(values, targets, train, validate, grid) for train, validate in folds])
+    means = per_fold.mean(axis=0)  # (n_targets, n_candidates)
+    result = [GridSearch(best_k=int(grid[int(np.argmax(m))]), mean_scores={k: float(v) for k, v in zip(grid, m)})
+              for m in means]
+    _MEMO[key] = result
+    if len(_MEMO) > _MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return result
+
+
+def _fold_scores(values, targets, train, validate, grid) -> list[list[float]]:
+    """Validation score of every candidate k, for each of ``targets``, from one neighbour query."""
+    neighbours = NearestNeighbors(n_neighbors=max(grid)).fit(values[train]).kneighbors(
+        values[validate], return_distance=False)
+    scores = []
+    for target, classifier in targets:
+        neighbour_targets = target[train][neighbours]  # (n_validate, max k, ...)
+        if classifier:
+            scores.append(_vote_accuracies(neighbour_targets, target[validate], np.unique(target[train]), grid))
+        else:
+            scores.append(_mean_r2s(neighbour_targets, target[validate], grid))
+    return scores
+
+
+def _mean_r2s(neighbour_targets, truth, grid) -> list[float]:
+    """R^2 of the mean of the first k neighbours' targets, for every k of the grid."""
+    scores, sums, done = [], 0.0, 0
+    for k in grid:
+        sums = sums + neighbour_targets[:, done:k].sum(axis=1)
+        done = k
+        scores.append(float(r2_score(truth, sums / k)))
+    return scores
+
+
+def _vote_accuracies(neighbour_labels, truth, classes, grid) -> list[float]:
+    """Accuracy of the majority vote of the first k neighbours, for every k of the grid."""
+    codes = np.searchsorted(classes, neighbour_labels)
+    n, n_classes = len(codes), len(classes)
+    row_offset = (np.arange(n) * n_classes)[:, None]
+    counts, done, scores = np.zeros(n * n_classes, dtype=np.int64), 0, []
+    for k in grid:
+        counts += np.bincount((row_offset + codes[:, done:k]).ravel(), minlength=n * n_classes)
+        done = k
+        predicted = classes[counts.reshape(n, n_classes).argmax(axis=1)]  # ties: the smallest class
+        scores.append(float(np.mean(predicted == truth)))
+    return scores
+
+
+def _memo_key(values, targets, folds, grid) -> str:
+    digest = hashlib.sha1()
+    for array, classifier in [(values, None), *targets]:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}{classifier}".encode())
+        digest.update(array.tobytes())
+    for train, validate in folds:
+        digest.update(np.asarray(validate, dtype=np.int64).tobytes())
+        digest.update(b"|")
+    digest.update(f"{grid}".encode())
+    return digest.hexdigest()

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+from scipy.stats import special_ortho_group
+
+from conftest import make_recording
+from ner_bench import Context, NerBenchError, chronological_split
+from ner_bench.alignment import align
+from ner_bench.plugins import discover
+from ner_bench.protocol import PAPER, STRICT
+from ner_bench.task import Embedding, Unit
+
+
+def embedding(recording, values=None, dim=3, seed=0) -> Embedding:
+    if values is None:
+        values = recording.neural @ np.random.default_rng(seed).normal(size=(recording.n_neurons, dim))
+    return Embedding(recording, chronological_split(recording), values)
+
+
+def rotated_reflected(dim=3, seed=1) -> np.ndarray:
+    rotation = special_ortho_group.rvs(dim, random_state=seed)
+    return rotation @ np.diag([-1.0] + [1.0] * (dim - 1))  # det = -1: a reflection composed with a rotation
+
+
+@pytest.fixture
+def pair():
+    a = make_recording(n_trials=40, id="A", subject="S", area="M1", date="2026-01-01")
+    b = make_recording(n_trials=40, id="B", subject="S", area="M1", date="2026-01-02", seed=1)
+    return a, b
+
+
+def test_rotated_and_reflected_copy_aligns_back(pair):
+    a, _ = pair
+    source = embedding(a)
+    transform, shift = rotated_reflected(), np.array([3.0, -2.0, 0.5])
+    assert np.linalg.det(transform) < 0
+    copy = Embedding(a.replace(id="A-copy"), source.split, source.values @ transform + shift)
+    found = align(source, copy, "train-procrustes")
+    np.testing.assert_allclose(found.rotation, transform, atol=1e-10)
+    np.testing.assert_allclose(found.apply(source.values), copy.values, atol=1e-10)
+
+
+def test_published_alignment_recovers_a_pure_rotation_and_is_flagged(pair):
+    a, _ = pair
+    source = embedding(a)
+    transform = rotated_reflected(seed=2)
+    copy = Embedding(a.replace(id="A-copy"), source.split, source.values @ transform)
+    found = align(source, copy, "published")
+    np.testing.assert_allclose(found.apply(source.values), copy.values, atol=1e-10)
+    assert "all trials" in found.note
+
+
+def test_same_embedding_and_none_give_the_identity(pair):
+    a, b = pair
+    same = align(embedding(a), embedding(a), "train-procrustes")
+    values = embedding(a).values
+    assert same.is_identity and same.apply(values) is values
+    assert align(embedding(a), embedding(b, dim=3, seed=5), "none").is_identity
+
+
+def test_dimension_mismatch_is_explained(pair):
+    a, b = pair
+    with pytest.raises(NerBenchError, match="same dimension"):
+        align(embedding(a, dim=3), embedding(b, dim=2), "train-procrustes")
+
+
+def perturb_test_trials(source: Embedding, seed: int) -> Embedding:
+    """The same embedding and recording, with the test trials' embedding rows and labels scrambled."""
+    rec, rng = source.recording, np.random.default_rng(seed)
+    test_bins = np.isin(rec.trial, source.split.test_trials)
+    values = source.values.copy()
+    values[test_bins] += rng.normal(0, 5, size=values[test_bins].shape)
+    velocity, direction = rec.velocity.copy(), rec.direction.copy()
+    velocity[test_bins] *= -7
+    direction[test_bins] = (direction[test_bins] + 3) % 8
+    changed = rec.replace(velocity=velocity, direction=direction, angle=direction * 45.0)
+    return Embedding(changed, source.split, values)
+
+
+def test_under_strict_no_test_trial_enters_an_alignment_or_a_decoder(pair):
+    a, b = pair
+    source, target = embedding(a), embedding(b, seed=3)
+    source2, target2 = perturb_test_trials(source, 1), perturb_test_trials(target, 2)
+    before, after = align(source, target, "train-procrustes"), align(source2, target2, "train-procrustes")
+    np.testing.assert_array_equal(before.rotation, after.rotation)
+    np.testing.assert_array_equal(before.source_offset, after.source_offset)
+    np.testing.assert_array_equal(before.target_offset, after.target_offset)
+
+    task = discover().get("tasks", "cross-session")()
+    rows = task.evaluate(Unit(a, b), source, target, Context(STRICT, 0))
+    rows2 = task.evaluate(Unit(a, b), source2, target2, Context(STRICT, 0))
+    train = [(r["decoder"], r["target"], r["metric"], r.get("time_bin"), r["value"], r["note"])
+             for r in rows if r["split"] == "train"]
+    train2 = [(r["decoder"], r["target"], r["metric"], r.get("time_bin"), r["value"], r["note"])
+              for r in rows2 if r["split"] == "train"]
+    assert {t[0] for t in train} == {"linear", "logistic", "knn"}
+    assert train == train2  # every decoder, k included, was fitted on training trials only
+    assert [r["value"] for r in rows if r["split"] == "test"] != [r["value"] for r in rows2 if r["split"] == "test"]
+
+
+def test_the_published_alignment_sees_test_trials(pair):
+    a, b = pair
+    source, target = embedding(a), embedding(b, seed=3)
+    before = align(source, target, "published")
+    after = align(perturb_test_trials(source, 1), perturb_test_trials(target, 2), "published")
+    assert not np.allclose(before.rotation, after.rotation)
+    assert "all trials of both sessions" in " ".join(PAPER.defects)
