@@ -8,7 +8,6 @@ from conftest import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods.precomputed import Precomputed, parse_file_name
 
-PLUGIN = Path(__file__).parent / "plugins" / "release_npz.py"
 
 #: reference-protocol.md section 6: train vel, train pos, test vel (correct order), test vel (published,
 #: swapped), test pos
@@ -105,8 +104,9 @@ def test_section_6_table_is_reproduced_from_the_published_embeddings(release_dir
         folder = release_dir / "data_NER" / "M1 4+6+6" / f"{model}_Chewie" / "NPZ"
         scores = {}
         for protocol in ("paper", "strict"):
-            table = nb.run(methods=[f"precomputed[path={folder}]"], tasks="within-session[decoders=linear]", dataset="release-npz",
-                           data_dir=folder, plugins=[PLUGIN], protocol=protocol, out=None)
+            table = nb.run(methods=[f"precomputed[path={folder}]"], tasks="within-session[decoders=linear]",
+                           dataset="reaching", data_dir=release_dir, sessions=["2015-06-29", "2015-06-30"],
+                           protocol=protocol, out=None)
             linear = table[table["decoder"] == "linear"]
             scores[protocol] = linear.set_index(["test_unit", "target", "split"])["value"]
             assert set(table["defects"]) == {"; ".join(nb.protocol.get_protocol(protocol).defects)}
