@@ -122,11 +122,21 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board.figures = draw_all(summary, board.unit_scores, board.time_course, board.out / "figures", board.out)
         if trajectories:
             board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
+        _remove_stale_figures(board)
     from .report import write_report
 
     write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha, notes=board.notes)
     log.info("leaderboard written to %s", board.out)
     return board
+
+
+def _remove_stale_figures(board: Leaderboard) -> None:
+    """Figures of an earlier leaderboard in the same folder that this one did not redraw."""
+    current = {path.resolve() for path in board.figure_paths}
+    for path in (board.out / "figures").glob("*"):
+        if path.suffix in (".png", ".svg") and path.resolve() not in current:
+            log.info("removing stale figure %s", path)
+            path.unlink()
 
 
 def _trajectory_figures(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:

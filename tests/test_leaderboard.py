@@ -72,6 +72,20 @@ def test_cli_writes_the_board_and_reports_bad_input_in_one_line(run_dir, tmp_pat
     assert "results.parquet" in capsys.readouterr().err
 
 
+def test_csv_results_give_the_same_board_as_parquet(run_dir, tmp_path):
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "csv" / "results.csv").write_bytes((run_dir / "results.csv").read_bytes())
+    pd.testing.assert_frame_equal(nb.leaderboard(tmp_path / "csv").summary, nb.leaderboard(run_dir).summary)
+
+
+def test_a_rerun_into_the_same_folder_removes_figures_it_no_longer_draws(run_dir, tmp_path):
+    stale = tmp_path / "figures" / "bars_old.png"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    board = nb.leaderboard(run_dir, out=tmp_path, trajectories=False)
+    assert not stale.exists() and all(p.exists() for p in board.figure_paths)
+
+
 def test_several_results_folders_are_combined_without_double_counting(run_dir, tmp_path):
     once = nb.leaderboard(run_dir).summary
     twice = nb.leaderboard([run_dir, run_dir]).summary
