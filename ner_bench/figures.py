@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the 3-D projection)
 
 from .results import HEADLINE
-from .statistics import DIFFERENT, FAMILY, SAME
+from .statistics import DIFFERENT, FAMILY, SAME, metric_label
 from .trajectories import AlignedTrajectories, EmbeddedRecording, align_to_anchor
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,6 @@ def method_colors(methods: Sequence[str]) -> dict[str, tuple]:
     names = sorted(set(methods))
     palette = sns.color_palette("colorblind", max(len(names), 1))
     return {name: palette[i % len(palette)] for i, name in enumerate(names)}
-
-
-def metric_label(decoder: str, target: str, metric: str) -> str:
-    return f"{target} {metric.replace('_', ' ')} ({decoder})"
 
 
 # ----------------------------------------------------------------------------- bars
@@ -238,7 +234,7 @@ def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, course: pd.DataFrame, 
         records.append(_saved("bars", title, info, bar_figure(part, family, colors, title), directory))
     across = scores[(scores["cells"] == DIFFERENT) & scores["split"].isin(FIGURE_SPLITS)]
     metric_keys = head + ["decoder", "target", "metric"]
-    for key, _ in across.groupby(metric_keys, sort=True):
+    for key in sorted(across.groupby(metric_keys).groups, key=lambda k: (k[:4], _panel_order(k[4:]))):
         info = dict(zip(metric_keys, key))
         cells = _match(scores, info)
         ranked = _match(summary, {**info, "cells": DIFFERENT}).sort_values(["rank", "method"])["method"].tolist()

@@ -117,8 +117,11 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     pairwise.to_csv(board.out / "pairwise.csv", index=False)
     board.time_course.to_csv(board.out / "time_course.csv", index=False)
     if figures:
-        from .figures import draw_all  # matplotlib only when figures are asked for
-
+        try:
+            from .figures import draw_all  # matplotlib only when figures are asked for
+        except ImportError as error:
+            raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
+                                "or pass --no-figures") from None
         board.figures = draw_all(summary, board.unit_scores, board.time_course, board.out / "figures", board.out)
         if trajectories:
             board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)

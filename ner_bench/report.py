@@ -9,15 +9,17 @@ import html
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .figures import FigureRecord
 from .protocol import PROTOCOLS
 from .results import HEADLINE
-from .statistics import SAME, UNIT_NAMES
+from .statistics import NONE, SAME, UNIT_NAMES, metric_label
+
+if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
+    from .figures import FigureRecord
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 40px;
@@ -148,7 +150,8 @@ def protocol_box(results: pd.DataFrame, notes: Iterable[str] = ()) -> str:
                   "trials, reported for reference)</span>"),
                ("decoders", "<br>".join(_esc(f"{d}: {', '.join(sorted(set(g['target'].dropna())))} -> "
                                              f"{', '.join(sorted(set(g['metric'].dropna())))}")
-                                        for d, g in results.dropna(subset=["decoder"]).groupby("decoder"))),
+                                        for d, g in results[results["status"] == "ok"].groupby("decoder")
+                                        if d != NONE)),
                ("seeds", _esc(", ".join(str(s) for s in sorted(pd.to_numeric(results["seed"]).dropna()
                                                                    .astype(int).unique())))),
                ("budgets and method parameters", _budgets(results)),
@@ -232,7 +235,7 @@ def summary_table(rows: pd.DataFrame) -> str:
     out = []
     previous, flip = None, False
     for row in _metric_order(rows, ["rank", "method"]).itertuples():
-        metric = f"{row.target} {row.metric} ({row.decoder})"
+        metric = metric_label(row.decoder, row.target, row.metric)
         if (metric, row.tie_group) != previous:
             flip = not flip
             previous = (metric, row.tie_group)
@@ -254,7 +257,7 @@ def pairwise_table(rows: pd.DataFrame) -> str:
     out = []
     for row in _metric_order(rows, ["t_p_holm", "method_a", "method_b"]).itertuples():
         significant = bool(row.significant)
-        metric = f"{row.target} {row.metric} ({row.decoder})"
+        metric = metric_label(row.decoder, row.target, row.metric)
         out.append(
             f"<tr><td class=text>{_esc(metric)}</td>"
             f"<td class=text>{_esc(row.method_a)}</td><td class=text>{_esc(row.method_b)}</td><td>{row.n_shared}</td>"

@@ -40,10 +40,17 @@ FAMILY = ["dataset", "task", "protocol", "split", "cells", "decoder", "target", 
 REQUIRED = ["task", "method", "dataset", "train_unit", "test_unit", "split", "seed", "decoder", "target",
             "metric", "value", "protocol", "status"]
 DEFAULT_ALPHA = 0.05
+NONE = "-"  # stands for a missing family field, so that groupby and matching keep the row
 
 
 def higher_is_better(metric: str) -> bool:
     return HIGHER_IS_BETTER.get(metric, True)
+
+
+def metric_label(decoder: str, target: str, metric: str) -> str:
+    """E.g. ``velocity r2 (linear)``; missing parts (``-``) are left out."""
+    label = metric.replace("_", " ") if target == NONE else f"{target} {metric.replace('_', ' ')}"
+    return label if decoder == NONE else f"{label} ({decoder})"
 
 
 # ----------------------------------------------------------------------------- input
@@ -59,6 +66,8 @@ def prepare(results: pd.DataFrame, source: str = "results") -> pd.DataFrame:
         if column not in table:
             table[column] = None
     table["method_params"] = table["method_params"].fillna("{}").astype(str)
+    for column in ("dataset", "task", "protocol", "split", "decoder", "target", "metric"):
+        table[column] = table[column].fillna(NONE).astype(str)  # e.g. a metric with no decoder or target
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
     table["time_bin"] = pd.to_numeric(table["time_bin"], errors="coerce").astype("Int64")
     table["method_label"] = method_labels(table)

@@ -173,3 +173,14 @@ def test_missing_columns_are_named():
         st.prepare(known_table().drop(columns=["value"]), source="x/results.csv")
     with pytest.raises(NerBenchError, match="alpha"):
         st.leaderboard_tables(known_table(), alpha=1.5)
+
+
+def test_unknown_decoder_metric_combinations_without_a_target_are_kept():
+    rows = [row(task="latent-correlation", method=m, train_unit=a, test_unit=b, decoder="alignment", target=None,
+                metric=metric, value=v + (0.3 if m == "x" else 0.0) + 0.01 * i)
+            for i, (a, b) in enumerate([("d1", "d2"), ("d2", "d1"), ("d1", "d3")])
+            for m in ("x", "y") for metric, v in (("diagonal_correlation", 0.5), ("consistency_r2", 0.4))]
+    summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
+    assert set(summary["metric"]) == {"diagonal_correlation", "consistency_r2"} and (summary["target"] == "-").all()
+    assert (summary[summary["method"] == "x"]["rank"] == 1).all() and (summary["n_units"] == 3).all()
+    assert len(pairwise) == 2 and (pairwise["t_p"] == 0).all()  # constant differences of 0.3
