@@ -22,5 +22,12 @@ def run(*args, **kwargs):
 
 run.__doc__ = "Run methods x tasks on a dataset and return the tidy results DataFrame (see ner_bench.runner.run)."
 
+
+def leaderboard(*args, **kwargs):
+    """Summary/pairwise tables, figures and index.html from results; see :func:`ner_bench.leaderboard.leaderboard`."""
+    from .leaderboard import leaderboard as _leaderboard  # deferred: the engine imports without matplotlib
+
+    return _leaderboard(*args, **kwargs)
+
 __all__ = ["Context", "Dataset", "Embedding", "EmbeddedTrials", "Method", "NerBenchError", "PluginError",
-           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "run"]
+           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "leaderboard", "run"]

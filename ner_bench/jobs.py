@@ -40,6 +40,11 @@ class FitJob:
                             "recording": self.recording.id, "data": self.recording.data_hash(),
                             "split": self.split.key(), "seed": self.seed})
 
+    def describe(self) -> dict[str, Any]:
+        """What the cache entry belongs to (read back by the leaderboard's trajectory figures)."""
+        return {"method": self.method, "recording": self.recording.id, "seed": self.seed,
+                "data_hash": self.recording.data_hash(), "train_trials": self.split.train_trials.tolist()}
+
     def label(self) -> str:
         return f"{self.method} on {self.recording.id} (seed {self.seed})"
 

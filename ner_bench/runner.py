@@ -131,7 +131,7 @@ def fit_all(fit_jobs: list[FitJob], cache: EmbeddingCache | None, executor: str,
         if outcome.status == OK and cache:
             cache.put(outcome.key, outcome.values, {**outcome.meta, "fit_seconds": outcome.fit_seconds,
                                                     "transform_seconds": outcome.transform_seconds,
-                                                    "job": job.label()})
+                                                    "job": job.label(), **job.describe()})
         elif outcome.status != OK:
             log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0])
     return outcomes

@@ -9,7 +9,7 @@ import sys
 
 from ..errors import NerBenchError
 
-MODULES = {"run": "run_cmd", "list": "list_cmd", "data": "data_cmd"}
+MODULES = {"run": "run_cmd", "list": "list_cmd", "data": "data_cmd", "leaderboard": "leaderboard_cmd"}
 
 
 def build_parser() -> argparse.ArgumentParser:

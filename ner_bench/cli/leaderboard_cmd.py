@@ -1,0 +1,48 @@
+"""``ner-bench leaderboard RESULTS_DIR [RESULTS_DIR ...] --out DIR``: tables, figures and index.html."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..statistics import DEFAULT_ALPHA
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "leaderboard", help="summary and pairwise tables, figures and index.html from results",
+        description="Read the results of one or more `ner-bench run` folders and write summary.csv (mean, SD, "
+                    "95 %% CI, rank, tie group per method), pairwise.csv (paired t-test, Wilcoxon, Holm, "
+                    "Cohen's dz), time_course.csv, figures/ (PNG and SVG) and index.html.")
+    parser.add_argument("results", nargs="+", metavar="RESULTS_DIR",
+                        help="folder written by `ner-bench run` (results.parquet or results.csv), or the file")
+    parser.add_argument("--out", required=True, help="output folder for the leaderboard")
+    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
+                        help=f"significance level of the tie groups (Holm-adjusted; default {DEFAULT_ALPHA})")
+    parser.add_argument("--no-figures", action="store_true", help="tables and index.html only")
+    parser.add_argument("--no-trajectories", action="store_true",
+                        help="skip the 3-D latent trajectory figures (they read RESULTS_DIR/cache and the data)")
+    parser.add_argument("--dataset", default=None,
+                        help="dataset spec to load recordings for the trajectories (default: the results' dataset)")
+    parser.add_argument("--data-dir", default=None, help="folder with the dataset's files")
+    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
+                        help="plug-in file defining the dataset (repeatable)")
+    parser.add_argument("--anchor", default=None, help="recording id the trajectories are aligned to")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed whose embeddings the trajectories show (default: the smallest)")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..leaderboard import leaderboard
+
+    board = leaderboard(args.results, out=args.out, alpha=args.alpha, figures=not args.no_figures,
+                        trajectories=not args.no_trajectories, dataset=args.dataset, data_dir=args.data_dir,
+                        plugins=args.plugin, anchor=args.anchor, seed=args.seed)
+    families = board.summary.groupby(["dataset", "task", "protocol", "split", "cells", "decoder", "target",
+                                      "metric"]).ngroups if len(board.summary) else 0
+    print(f"{families} families, {board.summary['method'].nunique() if families else 0} methods, "
+          f"{len(board.pairwise)} pairwise comparisons, {len(board.figures)} figures")
+    for note in board.notes:
+        print(f"note: {note}")
+    print(f"leaderboard: {board.index_html}")
+    return 0 if families else 1

@@ -1,0 +1,199 @@
+"""``ner_bench.leaderboard``: results table(s) -> summary and pairwise tables, figures, ``index.html``.
+
+>>> import ner_bench as nb
+>>> board = nb.leaderboard("results/", out="leaderboards/")  # doctest: +SKIP
+>>> board.summary[["task", "metric", "method", "mean", "ci_low", "ci_high", "tie_group"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from .errors import NerBenchError
+from .statistics import DEFAULT_ALPHA, leaderboard_tables, prepare, time_course, unit_scores
+from .anchored_trajectories import EmbeddedRecording
+
+log = logging.getLogger(__name__)
+
+RESULT_FILES = ("results.parquet", "results.csv")
+
+
+@dataclass
+class Leaderboard:
+    """The tables of a leaderboard and, when written, where its files are."""
+
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    pairwise: pd.DataFrame
+    time_course: pd.DataFrame
+    unit_scores: pd.DataFrame
+    figures: list = field(default_factory=list)  # FigureRecord, paths relative to ``out``
+    out: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def figure_paths(self) -> list[Path]:
+        """Every saved figure file (PNG and SVG), absolute."""
+        return [self.out / path for record in self.figures for path in record.files.values()] if self.out else []
+
+    @property
+    def index_html(self) -> Path | None:
+        return self.out / "index.html" if self.out else None
+
+    def _repr_html_(self) -> str:
+        columns = ["task", "protocol", "split", "cells", "target", "metric", "rank", "method", "tie_group", "mean",
+                   "ci_low", "ci_high", "n_units"]
+        return self.summary[[c for c in columns if c in self.summary]].to_html(index=False, float_format="%.3f")
+
+
+# ----------------------------------------------------------------------------- reading results
+def read_results(source: str | Path) -> pd.DataFrame:
+    """A results folder (``results.parquet``, else ``results.csv``) or one such file."""
+    path = Path(source)
+    if path.is_dir():
+        found = [path / name for name in RESULT_FILES if (path / name).exists()]
+        if not found:
+            raise NerBenchError(f"results folder {path}: neither {' nor '.join(RESULT_FILES)} is in it "
+                                f"(write one with `ner-bench run --out {path}`)")
+        path = found[0]
+    elif not path.exists():
+        raise NerBenchError(f"results {path}: no such file or folder")
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, keep_default_na=False,
+                                                                                   na_values=[""])
+    except Exception as error:  # a truncated parquet, a CSV that is not one
+        raise NerBenchError(f"results {path}: cannot be read ({type(error).__name__}: {error})") from None
+    return prepare(table, source=str(path)).assign(results_source=str(path))
+
+
+def combine(sources: Sequence[pd.DataFrame | str | Path] | pd.DataFrame | str | Path) -> pd.DataFrame:
+    """One prepared table from DataFrames and/or results folders; exact repeats of a number (same method,
+    parameters, unit, seed, metric...) from several sources are kept once, the last source winning."""
+    if isinstance(sources, (pd.DataFrame, str, Path)):
+        sources = [sources]
+    if not sources:
+        raise NerBenchError("leaderboard: no results given")
+    tables = [prepare(s) if isinstance(s, pd.DataFrame) else read_results(s) for s in sources]
+    table = pd.concat(tables, ignore_index=True)
+    identity = ["task", "method", "method_params", "dataset", "train_unit", "test_unit", "split", "seed", "decoder",
+                "target", "metric", "time_bin", "protocol"]
+    repeated = table.duplicated(identity, keep="last")
+    if repeated.any():
+        log.warning("leaderboard: %d result rows appear in several sources; the last one is kept", repeated.sum())
+        table = table[~repeated].reset_index(drop=True)
+    return prepare(table.drop(columns=["method_label", "cells"]))
+
+
+# ----------------------------------------------------------------------------- the leaderboard
+def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str | Path], out: str | Path | None = None,
+                *, alpha: float = DEFAULT_ALPHA, figures: bool = True, trajectories: bool = True,
+                embeddings: Mapping[str, Sequence[EmbeddedRecording]] | None = None, dataset: str | None = None,
+                data_dir: str | Path | None = None, plugins: Sequence[str | Path] = (), anchor: str | None = None,
+                seed: int | None = None) -> Leaderboard:
+    """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
+
+    ``results``: a DataFrame from :func:`ner_bench.run`, a results folder (or file), or a list of them.
+    Trajectory figures use ``embeddings`` (per method label, a list of :class:`EmbeddedRecording`) when
+    given, else the embedding cache ``cache/`` of each results folder, with the recordings loaded from
+    ``dataset`` (default: the dataset named in the results; ``data_dir`` and ``plugins`` as for ``run``).
+    """
+    table = combine(results)
+    summary, pairwise = leaderboard_tables(table, alpha=alpha)
+    board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table))
+    if summary.empty:
+        board.notes.append("no successful scalar result rows: nothing to rank")
+    if out is None:
+        return board
+    board.out = Path(out)
+    board.out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(board.out / "summary.csv", index=False)
+    pairwise.to_csv(board.out / "pairwise.csv", index=False)
+    board.time_course.to_csv(board.out / "time_course.csv", index=False)
+    if figures:
+        try:
+            from .figures import draw_all  # matplotlib only when figures are asked for
+        except ImportError as error:
+            raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
+                                "or pass --no-figures") from None
+        board.figures = draw_all(summary, board.unit_scores, board.time_course, board.out / "figures", board.out)
+        if trajectories:
+            board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
+        _remove_stale_figures(board)
+    from .report import write_report
+
+    write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha, notes=board.notes)
+    log.info("leaderboard written to %s", board.out)
+    return board
+
+
+def _remove_stale_figures(board: Leaderboard) -> None:
+    """Figures of an earlier leaderboard in the same folder that this one did not redraw."""
+    current = {path.resolve() for path in board.figure_paths}
+    for path in (board.out / "figures").glob("*"):
+        if path.suffix in (".png", ".svg") and path.resolve() not in current:
+            log.info("removing stale figure %s", path)
+            path.unlink()
+
+
+def _trajectory_figures(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:
+    from .figures import draw_trajectories
+
+    if embeddings is None:
+        try:
+            embeddings = cached_embeddings(board.results, results, dataset, data_dir, plugins, seed)
+        except NerBenchError as error:
+            board.notes.append(f"latent trajectory figures skipped: {error}")
+            log.info("latent trajectory figures skipped: %s", error)
+            return []
+    return draw_trajectories(embeddings, board.out / "figures", anchor=anchor, relative_to=board.out)
+
+
+def cached_embeddings(table: pd.DataFrame, results, dataset: str | None, data_dir, plugins,
+                      seed: int | None) -> dict[str, list[EmbeddedRecording]]:
+    """Embeddings from the ``cache/`` folder of each results folder given, per method label of ``table``."""
+    from .plugins import discover
+    from .runner import load_recordings
+    from .anchored_trajectories import load_cached_embeddings, params_json
+
+    sources = results if isinstance(results, (list, tuple)) else [results]
+    caches = [Path(s) / "cache" for s in sources if isinstance(s, (str, Path)) and (Path(s) / "cache").is_dir()]
+    if not caches:
+        raise NerBenchError("no embedding cache (RESULTS_DIR/cache) among the results given")
+    registry = discover([str(p) for p in plugins])
+    specs = [dataset] if dataset else sorted(table["dataset"].dropna().astype(str).unique())
+    recordings = [r for spec in specs for r in load_recordings(registry, spec, data_dir, (), (), ())]
+    labels = {(m, params_json(_loads(p))): label for m, p, label in
+              table[["method", "method_params", "method_label"]].drop_duplicates().itertuples(index=False)}
+    found: dict[str, list[EmbeddedRecording]] = {}
+    for cache in caches:
+        for label, items in load_cached_embeddings(cache, recordings, seed=seed, labels=labels).items():
+            have = {e.recording.id for e in found.get(label, [])}
+            found.setdefault(label, []).extend(e for e in items if e.recording.id not in have)
+    return found
+
+
+def _loads(text: str):
+    import json
+
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this submodule rebinds ``ner_bench.leaderboard`` from the function to the module; making
+    the module callable keeps ``ner_bench.leaderboard(results)`` working either way."""
+
+    def __call__(self, *args, **kwargs) -> Leaderboard:
+        return leaderboard(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,307 @@
+"""The static ``index.html`` of a leaderboard: one self-contained page (inline CSS and a little vanilla
+JS for sortable tables, no network), with the protocol box, summary and pairwise tables and the figures
+(linked relatively, so the folder can be moved or published as is)."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .protocol import PROTOCOLS
+from .results import HEADLINE
+from .statistics import NONE, SAME, UNIT_NAMES, metric_label
+
+if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
+    from .figures import FigureRecord
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 40px;
+color:#1d232a}
+h1{margin:24px 0 4px}h2{border-bottom:2px solid #d0d7de;padding-bottom:4px;margin-top:36px}
+h3{margin-top:28px}h4{margin:18px 0 6px}
+nav ul{columns:2;padding-left:18px}.muted{color:#57606a}
+.box{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 16px;margin:14px 0}
+.box dt{font-weight:600;margin-top:6px}.box dd{margin-left:16px}
+table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
+th,td{border-bottom:1px solid #d8dee4;padding:3px 8px;text-align:right;white-space:nowrap}
+th{background:#eef1f4;position:sticky;top:0;cursor:pointer;user-select:none}
+th.text,td.text{text-align:left}
+th[data-dir=asc]::after{content:" \\25B2"}th[data-dir=desc]::after{content:" \\25BC"}
+tr.g-odd td{background:#fbfcfd}tr.g-even td{background:#eef6ff}
+.tie{display:inline-block;min-width:1.6em;border-radius:9px;padding:0 6px;color:#fff;text-align:center;
+background:#0969da;font-weight:600}
+.tie.g2{background:#8250df}.tie.g3{background:#bf3989}.tie.g4{background:#bc4c00}.tie.g5{background:#4d2d00}
+.tie.gx{background:#57606a}.ci{color:#57606a}.sig{font-weight:600}
+figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top;max-width:100%}
+figure img{max-width:100%;border:1px solid #d8dee4}figcaption{font-size:12px;color:#57606a;max-width:760px}
+details{margin:6px 0 14px}summary{cursor:pointer;color:#0969da}
+.defect{color:#a40e26}
+"""
+
+SORT_JS = """
+(function(){
+  function key(cell){var v=cell.getAttribute('data-sort');if(v===null)v=cell.textContent.trim();
+    var n=parseFloat(v);return (v!==''&&!isNaN(n)&&isFinite(v))?{n:true,v:n}:{n:false,v:v.toLowerCase()};}
+  function sortBy(table,index,th){
+    var body=table.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+    var dir=th.getAttribute('data-dir')==='asc'?'desc':'asc';
+    Array.prototype.forEach.call(table.tHead.rows[0].cells,function(c){c.removeAttribute('data-dir');});
+    th.setAttribute('data-dir',dir);
+    rows.sort(function(a,b){var x=key(a.cells[index]),y=key(b.cells[index]),r;
+      if(x.n&&y.n)r=x.v-y.v;else if(x.n)r=-1;else if(y.n)r=1;else r=x.v<y.v?-1:x.v>y.v?1:0;
+      return dir==='asc'?r:-r;});
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  var tables=document.querySelectorAll('table.sortable');
+  Array.prototype.forEach.call(tables,function(table){
+    Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
+      th.title='click to sort';th.addEventListener('click',function(){sortBy(table,i,th);});});
+    table.setAttribute('data-sortable-ready','true');
+  });
+  document.documentElement.setAttribute('data-sort-ready',String(tables.length));
+  window.addEventListener('load',function(){
+    Array.prototype.forEach.call(document.images,function(img){
+      img.setAttribute('data-loaded',img.complete&&img.naturalWidth>0?'true':'false');});
+    document.documentElement.setAttribute('data-images-checked','true');
+  });
+})();
+"""
+
+
+def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairwise: pd.DataFrame,
+                 figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = ()) -> Path:
+    """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
+    body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
+            f"({int((results['status'] != 'ok').sum())} failed).</p>"]
+    sections = _sections(summary, figures)
+    body.append("<nav><ul>" + "".join(f"<li><a href='#{_anchor(k)}'>{_esc(' · '.join(k))}</a></li>"
+                                     for k in sections) + "<li><a href='#protocol'>protocol</a></li></ul></nav>")
+    body.append(_reading_guide(alpha))
+    body.append(protocol_box(results, notes))
+    for key in sections:
+        body.append(_section(key, summary, pairwise, figures))
+    trajectories = [f for f in figures if f.kind == "trajectories"]
+    if trajectories:
+        body.append("<h2 id='trajectories'>Latent trajectories</h2>" + "".join(_figure(f) for f in trajectories))
+    page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+            f"<title>ner-bench leaderboard</title><style>{CSS}</style></head><body>"
+            + "\n".join(body) + f"<script>{SORT_JS}</script></body></html>\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _anchor(key: Sequence[str]) -> str:
+    return "s-" + "-".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in key)
+
+
+def _sections(summary: pd.DataFrame, figures: Sequence[FigureRecord]) -> list[tuple[str, str, str]]:
+    keys = set()
+    if len(summary):
+        keys |= set(summary[["dataset", "task", "protocol"]].itertuples(index=False, name=None))
+    keys |= {(f.key["dataset"], f.key["task"], f.key["protocol"]) for f in figures if "task" in f.key}
+    return sorted(keys)
+
+
+def _reading_guide(alpha: float) -> str:
+    return (
+        "<div class=box><strong>How to read this page.</strong> Every number is over <em>units of "
+        "replication</em>: a recording when a method is trained and tested on the same recording, an ordered "
+        "(train, test) recording pair otherwise; seeds are averaged within a unit first. Means come with a "
+        "two-sided 95 % t-based confidence interval across units. Methods are compared pairwise over their "
+        "shared units (paired t-test and Wilcoxon signed-rank, Holm-adjusted within each metric's family of "
+        "pairs). <strong>Tie groups</strong>: walking the ranking from the best mean down, a method opens a "
+        f"new group only when its Holm-adjusted paired t-test p is below &alpha; = {alpha:g} against every "
+        "member of the current group; methods sharing a group are not separable and their order within it "
+        "is not a finding. Ordered pairs share recordings, so they are not fully independent: treat their "
+        "intervals as approximate. Click a column header to sort.</div>")
+
+
+# ----------------------------------------------------------------------------- protocol box
+def protocol_box(results: pd.DataFrame, notes: Iterable[str] = ()) -> str:
+    """Protocol, split, decoders, seeds, budgets and parameters, package versions, devices, defects."""
+    items = []
+    for name in sorted(results["protocol"].dropna().unique()):
+        known = PROTOCOLS.get(name)
+        items.append(f"<b>{_esc(name)}</b>" + (f": {_esc(known.description)}" if known else ""))
+    defects = sorted({d.strip() for text in results.get("defects", pd.Series(dtype=str)).dropna()
+                      for d in str(text).split(";") if d.strip()})
+    entries = [("protocol", "<br>".join(items)),
+               ("splits", _esc(", ".join(sorted(results["split"].dropna().astype(str).unique())))
+                + " <span class=muted>(test: held-out trials of the test recording; train: its training "
+                  "trials, reported for reference)</span>"),
+               ("decoders", "<br>".join(_esc(f"{d}: {', '.join(sorted(set(g['target'].dropna())))} -> "
+                                             f"{', '.join(sorted(set(g['metric'].dropna())))}")
+                                        for d, g in results[results["status"] == "ok"].groupby("decoder")
+                                        if d != NONE)),
+               ("seeds", _esc(", ".join(str(s) for s in sorted(pd.to_numeric(results["seed"]).dropna()
+                                                                   .astype(int).unique())))),
+               ("budgets and method parameters", _budgets(results)),
+               ("package versions", _versions(results)),
+               ("devices", _esc(", ".join(sorted(results.get("device", pd.Series(dtype=str)).dropna()
+                                                 .astype(str).unique())) or "unknown"))]
+    if defects:
+        entries.append(("known defects reproduced (paper protocol)",
+                        "<br>".join(f"<span class=defect>{_esc(d)}</span>" for d in defects)))
+    notes = list(notes)
+    if notes:
+        entries.append(("notes", "<br>".join(_esc(n) for n in notes)))
+    return ("<section class=box id=protocol><h2 style='margin-top:8px'>Protocol</h2><dl>"
+            + "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in entries) + "</dl></section>")
+
+
+def _budgets(results: pd.DataFrame) -> str:
+    budgets = sorted(results.get("budget", pd.Series(dtype=str)).dropna().astype(str).unique())
+    label = "method_label" if "method_label" in results else "method"
+    pairs = results[[label, "method_params"]].drop_duplicates().sort_values(label)
+    lines = [f"budget: {', '.join(budgets) or 'unknown'}"]
+    lines += [f"{m}: {p}" for m, p in pairs.itertuples(index=False, name=None)]
+    return "<br>".join(_esc(line) for line in lines)
+
+
+def _versions(results: pd.DataFrame) -> str:
+    if "versions" not in results:
+        return "unknown"
+    counts = Counter(results["versions"].dropna().astype(str))
+    if not counts:
+        return "unknown"
+    blocks = []
+    for text, n in counts.most_common():
+        try:
+            versions = json.loads(text)
+        except ValueError:
+            versions = {"versions": text}
+        listed = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
+        blocks.append(_esc(listed) + (f" <span class=muted>({n} rows)</span>" if len(counts) > 1 else ""))
+    return "<br>".join(blocks)
+
+
+# ----------------------------------------------------------------------------- one dataset x task x protocol
+def _section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.DataFrame,
+             figures: Sequence[FigureRecord]) -> str:
+    dataset, task, protocol = key
+    parts = [f"<h2 id='{_anchor(key)}'>{_esc(dataset)} · {_esc(task)} · protocol {_esc(protocol)}</h2>"]
+    mine = [f for f in figures if f.kind != "trajectories" and (f.key.get("dataset"), f.key.get("task"),
+                                                               f.key.get("protocol")) == key]
+    for kind, heading in (("bars", "Scores"), ("matrix", "Train x test recording matrices"),
+                          ("time_course", "Over time")):
+        chosen = [f for f in mine if f.kind == kind]
+        if chosen:
+            parts.append(f"<h4>{heading}</h4>" + "".join(_figure(f) for f in chosen))
+    rows = summary[(summary["dataset"] == dataset) & (summary["task"] == task) & (summary["protocol"] == protocol)]
+    for (split, cells), part in rows.groupby(["split", "cells"], sort=False):
+        title = f"{split} trials · {'train = test recording' if cells == SAME else 'train ≠ test recording'}"
+        parts.append(f"<h3>{_esc(title)}</h3><p class=muted>unit of replication: {_esc(UNIT_NAMES[cells])}</p>")
+        parts.append(summary_table(part))
+        pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
+                         & (pairwise["protocol"] == protocol) & (pairwise["split"] == split)
+                         & (pairwise["cells"] == cells)]
+        if len(pairs):
+            parts.append(f"<details><summary>pairwise comparisons ({len(pairs)})</summary>{pairwise_table(pairs)}"
+                         "</details>")
+    return "\n".join(parts)
+
+
+def _figure(record: FigureRecord) -> str:
+    png, svg = record.files.get("png"), record.files.get("svg")
+    png_href, svg_href = (_esc(Path(p).as_posix()) if p else "" for p in (png, svg))
+    link = f" · <a href='{svg_href}'>SVG</a>" if svg else ""
+    return (f"<figure data-kind='{_esc(record.kind)}'><a href='{png_href}'><img src='{png_href}' "
+            f"alt='{_esc(record.title)}'></a><figcaption>{_esc(record.title)}{link}</figcaption></figure>")
+
+
+def summary_table(rows: pd.DataFrame) -> str:
+    header = [("metric", True), ("rank", False), ("method", True), ("tie group", False),
+              ("mean [95 % CI]", False), ("SD", False), ("median", False), ("n units", False), ("seeds", False),
+              ("failed", False)]
+    out = []
+    previous, flip = None, False
+    for row in _metric_order(rows, ["rank", "method"]).itertuples():
+        metric = metric_label(row.decoder, row.target, row.metric)
+        if (metric, row.tie_group) != previous:
+            flip = not flip
+            previous = (metric, row.tie_group)
+        arrow = "" if row.higher_is_better else " (lower is better)"
+        out.append(
+            f"<tr class='{'g-odd' if flip else 'g-even'}' data-tie-group='{row.tie_group}'>"
+            f"<td class=text>{_esc(metric + arrow)}</td><td>{row.rank}</td><td class=text>{_esc(row.method)}</td>"
+            f"<td data-sort='{row.tie_group}'>{_tie(row.tie_group)}</td>"
+            f"<td data-sort='{_num(row.mean)}'>{_f(row.mean)} <span class=ci>[{_f(row.ci_low)}, {_f(row.ci_high)}]"
+            f"</span></td><td>{_f(row.sd)}</td><td>{_f(row.median)}</td><td>{row.n_units}</td>"
+            f"<td>{_esc(row.seeds)}</td><td>{getattr(row, 'n_failed', 0)}</td></tr>")
+    return _table("summary", header, out)
+
+
+def pairwise_table(rows: pd.DataFrame) -> str:
+    header = [("metric", True), ("method A", True), ("method B", True), ("n", False),
+              ("A − B [95 % CI]", False), ("Cohen's dz", False), ("t", False), ("p (t)", False),
+              ("p Holm (t)", False), ("p (Wilcoxon)", False), ("p Holm (Wilcoxon)", False), ("note", True)]
+    out = []
+    for row in _metric_order(rows, ["t_p_holm", "method_a", "method_b"]).itertuples():
+        significant = bool(row.significant)
+        metric = metric_label(row.decoder, row.target, row.metric)
+        out.append(
+            f"<tr><td class=text>{_esc(metric)}</td>"
+            f"<td class=text>{_esc(row.method_a)}</td><td class=text>{_esc(row.method_b)}</td><td>{row.n_shared}</td>"
+            f"<td data-sort='{_num(row.mean_diff)}'>{_f(row.mean_diff)} <span class=ci>[{_f(row.diff_ci_low)}, "
+            f"{_f(row.diff_ci_high)}]</span></td><td>{_f(row.cohens_dz, 2)}</td><td>{_f(row.t_statistic, 2)}</td>"
+            f"<td data-sort='{_num(row.t_p)}'>{_p(row.t_p)}</td>"
+            f"<td data-sort='{_num(row.t_p_holm)}' class='{'sig' if significant else ''}'>{_p(row.t_p_holm)}</td>"
+            f"<td data-sort='{_num(row.wilcoxon_p)}'>{_p(row.wilcoxon_p)}</td>"
+            f"<td data-sort='{_num(row.wilcoxon_p_holm)}'>{_p(row.wilcoxon_p_holm)}</td>"
+            f"<td class=text>{_esc(row.note or '')}</td></tr>")
+    return _table("pairwise", header, out)
+
+
+def _metric_order(rows: pd.DataFrame, then: list[str]) -> pd.DataFrame:
+    """Headline metrics first (as in the run summary), then the others alphabetically."""
+    keys = list(zip(rows["decoder"], rows["target"], rows["metric"]))
+    order = [HEADLINE.index(k) if k in HEADLINE else len(HEADLINE) for k in keys]
+    return rows.assign(_order=order).sort_values(["_order", "decoder", "target", "metric"] + then).drop(columns="_order")
+
+
+def _table(kind: str, header: list[tuple[str, bool]], rows: list[str]) -> str:
+    head = "".join(f"<th class='{'text' if text else ''}'>{_esc(name)}</th>" for name, text in header)
+    return (f"<table class='sortable {kind}' data-table='{kind}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _tie(group: int) -> str:
+    css = f"g{group}" if int(group) <= 5 else "gx"
+    return f"<span class='tie {css}' title='tie group {group}'>{group}</span>"
+
+
+def _num(value: float) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else repr(float(value))
+
+
+def _f(value: float, digits: int = 3) -> str:
+    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
+        return "–"
+    if np.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.{digits}f}"
+
+
+def _p(value: float) -> str:
+    if value is None or np.isnan(value):
+        return "–"
+    return f"{value:.2e}" if value < 1e-3 else f"{value:.3f}"

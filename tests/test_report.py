@@ -1,0 +1,67 @@
+"""index.html: self-contained, every table and figure there; opened in a real headless browser."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ner_bench as nb
+from conftest import make_recording
+from leaderboard_data import fabricated_results
+from ner_bench.split import chronological_split
+from ner_bench.anchored_trajectories import EmbeddedRecording
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory):
+    """A board with every kind of figure: fabricated within- and cross-session results (velocity R^2,
+    peak and per-bin direction accuracy) and in-memory embeddings for the trajectories."""
+    table = fabricated_results(n_bins=4)
+    table = table[(table["target"] != "position")]
+    rng = np.random.default_rng(0)
+    embeddings = {}
+    for method in ("good", "fair"):
+        for day in ("S1_day1", "S1_day2"):
+            rec = make_recording(n_trials=24, id=day, subject="Monkey", area="M1", dataset="toy")
+            embeddings.setdefault(method, []).append(
+                EmbeddedRecording(rec, rng.normal(size=(rec.n_bins, 3)), chronological_split(rec)))
+    return nb.leaderboard(table, out=tmp_path_factory.mktemp("board"), embeddings=embeddings)
+
+
+def test_page_is_self_contained_and_links_every_figure(board):
+    page = board.index_html.read_text()
+    assert not re.search(r"""(src|href)=['"]?(https?:|//)""", page) and "<link" not in page
+    sources = re.findall(r"<img src='([^']+)'", page)
+    assert len(sources) == len(board.figures) == 9
+    assert all((board.out / s).exists() and not Path(s).is_absolute() for s in sources)
+    assert {f.kind for f in board.figures} == {"bars", "matrix", "time_course", "trajectories"}
+    assert page.count("<table class='sortable summary'") == 3  # within-session; cross-session same / different
+    assert "class='tie g2'" in page and "95 % CI" in page and "ordered recording pair" in page
+    for fact in ("seeds", "0, 1", "numpy 2.0.0", "budget: quick", "strict"):
+        assert fact in page
+
+
+def find_browser() -> str:
+    for name in BROWSERS:
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.skip("no headless browser: install Debian's chromium (apt-get install -y chromium) to run this test")
+
+
+def test_page_renders_in_a_headless_browser(board, tmp_path):
+    browser = find_browser()
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", board.index_html.resolve().as_uri()]
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+    tables = re.findall(r"<table [^>]*>", dom)
+    assert len(tables) == 6 and all('data-sortable-ready="true"' in t for t in tables)  # the sorting JS ran
+    assert f'data-sort-ready="{len(tables)}"' in dom
+    images = re.findall(r"<img [^>]*>", dom)
+    assert len(images) == 9 and all('data-loaded="true"' in i for i in images)  # every figure file loaded
+    assert 'id="protocol"' in dom and "tie group" in dom

@@ -1,0 +1,186 @@
+"""Leaderboard statistics against independent, hand-derivable computations."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leaderboard_data import fabricated_results, row
+from ner_bench import NerBenchError
+from ner_bench import statistics as st
+
+# A known table: 3 methods x 4 recordings; method A has two seeds on recording r1 (0.85 and 0.95 -> 0.9).
+KNOWN = {
+    "A": [0.90, 0.80, 0.85, 0.95],
+    "B": [0.70, 0.75, 0.60, 0.80],
+    "C": [0.72, 0.70, 0.66, 0.79],
+}
+UNITS = ["r1", "r2", "r3", "r4"]
+T_975_DF3 = 3.182446305284263  # Student t quantile, 97.5 %, 3 degrees of freedom (tables)
+
+
+def known_table() -> pd.DataFrame:
+    rows = []
+    for method, values in KNOWN.items():
+        for unit, value in zip(UNITS, values):
+            if method == "A" and unit == "r1":
+                rows += [row(method=method, train_unit=unit, test_unit=unit, seed=s, value=v)
+                         for s, v in ((0, 0.85), (1, 0.95))]
+            else:
+                rows.append(row(method=method, train_unit=unit, test_unit=unit, seed=0, value=value))
+    return pd.DataFrame(rows)
+
+
+def t3_two_sided_p(t: float) -> float:
+    """Closed form of Student's t CDF with 3 degrees of freedom: independent of scipy."""
+    cdf = 0.5 + (t / (math.sqrt(3) * (1 + t * t / 3)) + math.atan(t / math.sqrt(3))) / math.pi
+    return 2 * (1 - cdf)
+
+
+def hand_t(a: list[float], b: list[float]) -> float:
+    d = [x - y for x, y in zip(a, b)]
+    mean = sum(d) / len(d)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1))
+    return mean / (sd / math.sqrt(len(d)))
+
+
+def hand_holm(p: list[float]) -> list[float]:
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    adjusted, running = [0.0] * len(p), 0.0
+    for k, i in enumerate(order):
+        running = max(running, (len(p) - k) * p[i])
+        adjusted[i] = min(1.0, running)
+    return adjusted
+
+
+def test_holm_on_hand_computed_values():
+    np.testing.assert_allclose(st.holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+    np.testing.assert_allclose(st.holm([0.02, 0.5, 0.001]), [0.04, 0.5, 0.003])
+    np.testing.assert_allclose(st.holm([0.6, 0.4]), [0.8, 0.8])  # monotone, clipped at 1 only if needed
+    adjusted = st.holm([0.01, np.nan, 0.04])  # NaN is not a test: m = 2
+    np.testing.assert_allclose(adjusted[[0, 2]], [0.02, 0.04])
+    assert np.isnan(adjusted[1])
+
+
+def test_summary_matches_hand_computation_with_seeds_averaged_first():
+    summary, _ = st.leaderboard_tables(known_table())
+    a = summary.set_index("method").loc["A"]
+    values = KNOWN["A"]
+    mean = sum(values) / 4
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 3)
+    assert a["n_units"] == 4 and a["unit"] == "recording" and a["seeds"] == "1-2"
+    assert a["mean"] == pytest.approx(0.875) and a["sd"] == pytest.approx(sd)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((mean - T_975_DF3 * sd / 2, mean + T_975_DF3 * sd / 2))
+    assert a["median"] == pytest.approx(0.875)
+    assert summary["method"].tolist() == ["A", "C", "B"] and summary["rank"].tolist() == [1, 2, 3]
+
+
+def test_paired_t_tests_and_holm_match_an_independent_computation():
+    _, pairwise = st.leaderboard_tables(known_table())
+    pairs = pairwise.set_index(["method_a", "method_b"])
+    expected_p = {}
+    for a, b in [("A", "C"), ("A", "B"), ("C", "B")]:
+        t = hand_t(KNOWN[a], KNOWN[b])
+        expected_p[(a, b)] = t3_two_sided_p(abs(t))
+        got = pairs.loc[(a, b)]
+        assert got["t_statistic"] == pytest.approx(t, rel=1e-9)
+        assert got["t_df"] == 3 and got["n_shared"] == 4
+        assert got["t_p"] == pytest.approx(expected_p[(a, b)], rel=1e-7)
+        d = np.subtract(KNOWN[a], KNOWN[b])
+        assert got["cohens_dz"] == pytest.approx(t / 2)  # dz = t / sqrt(n)
+        half = T_975_DF3 * d.std(ddof=1) / 2
+        assert (got["diff_ci_low"], got["diff_ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half))
+    keys = list(expected_p)
+    for key, adjusted in zip(keys, hand_holm([expected_p[k] for k in keys])):
+        assert pairs.loc[key, "t_p_holm"] == pytest.approx(adjusted, rel=1e-7)
+    # A vs B: t = 3.806 by hand (mean 0.1625, sd 0.08539), p = 0.0319
+    assert pairs.loc[("A", "B"), "t_statistic"] == pytest.approx(3.806, abs=1e-3)
+    assert pairs.loc[("A", "B"), "t_p"] == pytest.approx(0.0319, abs=1e-4)
+
+
+def test_wilcoxon_exact_p_and_degenerate_cases():
+    # 4 differences of one sign: exact two-sided p = 2 / 2^4
+    result = st.paired_comparison(np.array([1.0, 2.0, 3.0, 5.0]), np.zeros(4))
+    assert result["wilcoxon_p"] == pytest.approx(0.125)
+    assert "cannot reach p < 0.05" in result["note"]
+    single = st.paired_comparison(np.array([1.0]), np.array([0.5]))
+    assert np.isnan(single["t_p"]) and np.isnan(single["wilcoxon_p"]) and "1 shared unit" in single["note"]
+    same = st.paired_comparison(np.array([0.3, 0.4, 0.5]), np.array([0.3, 0.4, 0.5]))
+    assert np.isnan(same["t_p"]) and np.isnan(same["wilcoxon_p"]) and "all differences are zero" in same["note"]
+    constant = st.paired_comparison(np.array([0.5, 0.6, 0.7]), np.array([0.4, 0.5, 0.6]))
+    assert constant["t_p"] == 0.0 and np.isnan(constant["cohens_dz"]) and "constant difference" in constant["note"]
+
+
+def comparisons(p: dict[tuple[str, str], float]) -> pd.DataFrame:
+    return pd.DataFrame([dict(method_a=a, method_b=b, t_p_holm=v) for (a, b), v in p.items()])
+
+
+def test_tie_groups_open_only_when_separable_from_every_member():
+    # C is separable from A but not from B, which shares A's group: C stays in group 1
+    chained = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.2, ("A", "D"): 0.001, ("B", "D"): 0.001,
+               ("C", "D"): 0.001}
+    assert st.tie_groups(list("ABCD"), comparisons(chained)) == [1, 1, 1, 2]
+    split = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.04, ("A", "D"): 0.3, ("B", "D"): 0.3, ("C", "D"): 0.6}
+    assert st.tie_groups(list("ABCD"), comparisons(split)) == [1, 1, 2, 2]
+    untestable = {("A", "B"): np.nan}
+    assert st.tie_groups(["A", "B"], comparisons(untestable)) == [1, 1]
+    assert st.tie_groups(["A", "B"], comparisons({("A", "B"): 0.03}), alpha=0.01) == [1, 1]
+
+
+def test_lower_is_better_metrics_rank_the_other_way(monkeypatch):
+    monkeypatch.setitem(st.HIGHER_IS_BETTER, "error", False)
+    table = known_table().assign(metric="error")
+    summary, pairwise = st.leaderboard_tables(table)
+    assert summary["method"].tolist() == ["B", "C", "A"] and not summary["higher_is_better"].any()
+    assert pairwise["method_a"].iloc[0] == "B"
+
+
+def test_cross_tasks_separate_same_and_different_recording_cells():
+    summary, pairwise = st.leaderboard_tables(fabricated_results())
+    cross = summary[(summary["task"] == "cross-session") & (summary["metric"] == "r2")
+                    & (summary["target"] == "velocity")].set_index(["cells", "method"])
+    assert cross.loc[(st.DIFFERENT, "good"), "n_units"] == 12
+    assert cross.loc[(st.DIFFERENT, "good"), "unit"] == "ordered recording pair"
+    assert cross.loc[(st.SAME, "good"), "n_units"] == 4
+    assert cross.loc[(st.SAME, "good"), "unit"] == "recording"
+    # good is far ahead; fair and fair2 (0.01 apart, 12 pairs) are the interesting pair
+    assert cross.loc[(st.DIFFERENT, "good"), "tie_group"] == 1
+    within = summary[(summary["task"] == "within-session")].set_index(["target", "metric", "method"])
+    assert within.loc[("velocity", "r2", "fair2"), "n_failed"] == 1
+    assert within.loc[("velocity", "r2", "good"), "n_failed"] == 0
+    assert "accuracy" not in set(summary["metric"])  # per-time-bin rows are not ranked
+    families = pairwise.groupby(st.FAMILY).size()
+    assert (families == 3).all()
+
+
+def test_time_course_averages_units_per_time_bin():
+    course = st.time_course(st.prepare(fabricated_results(n_bins=4)))
+    part = course[(course["task"] == "within-session") & (course["method"] == "good")]
+    assert part["time_bin"].tolist() == [0, 1, 2, 3] and (part["n_units"] == 4).all()
+    assert (part["ci_low"] <= part["mean"]).all() and (part["mean"] <= part["ci_high"]).all()
+
+
+def test_method_variants_get_labels_from_the_parameters_that_differ():
+    table = pd.DataFrame([row(method="ner", method_params='{"dim": 3, "iterations": 2000}'),
+                          row(method="ner", method_params='{"dim": 3, "iterations": 20000}'),
+                          row(method="pca", method_params='{"dim": 3}')])
+    assert st.prepare(table)["method_label"].tolist() == ["ner[iterations=2000]", "ner[iterations=20000]", "pca"]
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(NerBenchError, match="missing column.*value"):
+        st.prepare(known_table().drop(columns=["value"]), source="x/results.csv")
+    with pytest.raises(NerBenchError, match="alpha"):
+        st.leaderboard_tables(known_table(), alpha=1.5)
+
+
+def test_unknown_decoder_metric_combinations_without_a_target_are_kept():
+    rows = [row(task="latent-correlation", method=m, train_unit=a, test_unit=b, decoder="alignment", target=None,
+                metric=metric, value=v + (0.3 if m == "x" else 0.0) + 0.01 * i)
+            for i, (a, b) in enumerate([("d1", "d2"), ("d2", "d1"), ("d1", "d3")])
+            for m in ("x", "y") for metric, v in (("diagonal_correlation", 0.5), ("consistency_r2", 0.4))]
+    summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
+    assert set(summary["metric"]) == {"diagonal_correlation", "consistency_r2"} and (summary["target"] == "-").all()
+    assert (summary[summary["method"] == "x"]["rank"] == 1).all() and (summary["n_units"] == 3).all()
+    assert len(pairwise) == 2 and (pairwise["t_p"] == 0).all()  # constant differences of 0.3
