@@ -8,14 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance
+from .jobs import FAILED, OK
 from .protocol import Protocol
 
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+SKIPPED = "skipped"
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit",
            "train_area", "train_hemisphere", "test_hemisphere", "split", "seed", "decoder", "target",
-           "metric", "time_bin", "value", "protocol", "status", "error", "note", "fit_seconds", "budget",
-           "defects", "device", "host", "ner_bench_version", "versions"]
+           "metric", "time_bin", "value", "protocol", "status", "error", "note", "fit_seconds",
+           "transform_seconds", "cached", "budget", "defects", "device", "fit_device", "host", "fit_host",
+           "ner_bench_version", "versions"]
+
+#: columns that say how and where a run went rather than what it found: they differ between an
+#: interrupted-and-resumed run and an uninterrupted one, everything else must not
+VOLATILE_COLUMNS = ("fit_seconds", "transform_seconds", "cached", "host", "fit_host", "fit_device")
 
 #: the headline numbers shown in the run summary: (decoder, target, metric)
 HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
@@ -44,8 +50,9 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     table = table[COLUMNS + extra]
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
     table["time_bin"] = pd.array(table["time_bin"], dtype="Int64")
-    for column in ("error", "note"):
+    for column in ("error", "note", "fit_host", "fit_device"):
         table[column] = table[column].fillna("").astype(str)
+    table["cached"] = table["cached"].astype("boolean").fillna(False).astype(bool)
     return table
 
 
