@@ -53,6 +53,9 @@ class ExecutionOptions:
             raise NerBenchError(f"argument --jobs-per-gpu: expected a positive integer, got {self.jobs_per_gpu}")
         if self.timeout is not None and not self.timeout > 0:
             raise NerBenchError(f"argument --timeout: expected a positive number of seconds, got {self.timeout}")
+        if self.gpus and self.jobs != 1:
+            raise NerBenchError("argument --jobs: with --gpus the number of workers is the number of GPUs "
+                                "times --jobs-per-gpu; leave --jobs out")
         if self.gpus and self.executor != "local":
             raise NerBenchError("argument --gpus: only for --executor local (on SLURM use --slurm-gpus)")
 

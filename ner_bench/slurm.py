@@ -136,16 +136,20 @@ def submit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str, *, lo
             job = dataclasses.replace(job, device="cpu")
         groups.setdefault((job.method, tuple(sorted(wanted.items()))), []).append(job)
     submitted = []
+    off_cluster = ("--executor slurm: {}; run on a SLURM login node, or use --executor local "
+                   "(or submitit-local)")
     for (method, wanted), group in groups.items():
-        executor = submitit.AutoExecutor(folder=Path(store_root) / "submitit" / "%j",
-                                         cluster="local" if local else "slurm")
+        try:
+            executor = submitit.AutoExecutor(folder=Path(store_root) / "submitit" / "%j",
+                                             cluster="local" if local else "slurm")
+        except RuntimeError as error:  # submitit: 'Could not detect "srun", are you indeed on a slurm cluster?'
+            raise NerBenchError(off_cluster.format(error)) from None
         executor.update_parameters(**_parameters(method, dict(wanted), options, timeout))
         try:
             with executor.batch():
                 handles = [executor.submit(run_encoded_job, encode_job(job), store_root) for job in group]
         except FileNotFoundError as error:
-            raise NerBenchError(f"--executor slurm: {error.filename or 'sbatch'} not found; run on a SLURM "
-                                "login node, or use --executor local / submitit-local") from error
+            raise NerBenchError(off_cluster.format(f"{error.filename or 'sbatch'} not found")) from None
         log.info("submitted %d %s fits (%s)", len(group), method, dict(wanted))
         submitted += [(job, handle) for job, handle in zip(group, handles)]
     return submitted
