@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from .dataset import Dataset
 from .errors import NerBenchError
+from .evaluation_cache import EvaluationCache, code_fingerprint
 from .executors import ExecutionOptions, execute
 from .fit_store import FitStore
 from .jobs import FitJob, FitOutcome
@@ -53,7 +54,8 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     """Run methods x tasks on a dataset and return the tidy results table (also written to ``out``).
 
     Fits are cached in ``out`` (``cache/`` embeddings, ``fits/`` status records): a rerun fits only what
-    is missing and reports recorded failures again; ``retry_failed=True`` refits those. ``executor``,
+    is missing and reports recorded failures again; ``retry_failed=True`` refits those. Task scores are
+    kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged. ``executor``,
     ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run (see
     ``ner_bench.executors``). ``table.attrs["fits"]`` counts the fits planned, cached, run and failed.
 
@@ -84,11 +86,13 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed)
 
     rows = []
-    evaluations = [(task, choice, seed, unit) for task in task_objects for choice in method_choices
-                   for seed in seeds for unit in units[task.name]]
-    for task, choice, seed, unit in tqdm(evaluations, desc="evaluation", unit="unit", file=sys.stderr,
+    stored = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
+    to_score = [(task, choice, seed, unit) for task in task_objects for choice in method_choices
+                for seed in seeds for unit in units[task.name]]
+    for task, choice, seed, unit in tqdm(to_score, desc="evaluation", unit="unit", file=sys.stderr,
                                          disable=None if progress is None else not progress, leave=False):
-        rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol)
+        rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol,
+                              evaluations=stored)
     table = make_table(rows, protocol=chosen_protocol, budget=budget, device=device)
     table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
     if out:
@@ -162,8 +166,10 @@ def fit_counts(fit_jobs: Sequence[FitJob], outcomes: dict[str, FitOutcome]) -> d
 
 
 def evaluate_unit(task: Task, choice: MethodChoice, seed: int, unit: Unit, splits: dict[str, Split],
-                  outcomes: dict[str, FitOutcome], fit_jobs: list[FitJob], protocol: Protocol) -> list[dict]:
-    """Score one unit; a failed fit or a failing task becomes a row with its status and error."""
+                  outcomes: dict[str, FitOutcome], fit_jobs: list[FitJob], protocol: Protocol, *,
+                  evaluations: EvaluationCache | None = None) -> list[dict]:
+    """Score one unit; a failed fit or a failing task becomes a row with its status and error.
+    With ``evaluations``, the task's rows are stored, and reused when nothing that made them changed."""
     keys = {job.recording.id: job.key for job in fit_jobs
             if job.method == choice.name and job.params == choice.params and job.seed == seed}
     base = dict(task=task.name, method=choice.name, method_params=choice.params, seed=seed,
@@ -175,10 +181,16 @@ def evaluate_unit(task: Task, choice: MethodChoice, seed: int, unit: Unit, split
     for outcome in (train_outcome, test_outcome):
         if outcome.status != OK:
             return [dict(base, status=outcome.status, error=outcome.error)]
-    embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
-    try:
-        metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
-    except Exception as error:
-        log.exception("task %s failed on %s", task.name, unit)
-        return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
+    stored_as = (evaluations.key(task, [keys[unit.train.id], keys[unit.test.id]], protocol, seed)
+                 if evaluations else None)
+    metric_rows = evaluations.get(stored_as) if evaluations else None
+    if metric_rows is None:
+        embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
+        try:
+            metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
+        except Exception as error:
+            log.exception("task %s failed on %s", task.name, unit)
+            return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
+        if evaluations:
+            evaluations.put(stored_as, metric_rows)
     return [dict(base, status=OK, **row) for row in metric_rows]
