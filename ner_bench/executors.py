@@ -11,6 +11,7 @@ Whatever the executor, each fit is stored in the run folder by the process that 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
@@ -56,6 +57,9 @@ class ExecutionOptions:
         if self.gpus and self.jobs != 1:
             raise NerBenchError("argument --jobs: with --gpus the number of workers is the number of GPUs "
                                 "times --jobs-per-gpu; leave --jobs out")
+        if os.name != "posix" and not self.in_process and self.executor == "local":
+            raise NerBenchError("arguments --jobs/--gpus/--timeout: worker processes need Linux or macOS; "
+                                "on Windows run with --jobs 1 and no --timeout")
         if self.gpus and self.executor != "local":
             raise NerBenchError("argument --gpus: only for --executor local (on SLURM use --slurm-gpus)")
 

@@ -55,9 +55,9 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
 
     Fits are cached in ``out`` (``cache/`` embeddings, ``fits/`` status records): a rerun fits only what
     is missing and reports recorded failures again; ``retry_failed=True`` refits those. Task scores are
-    kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged. ``executor``,
-    ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run (see
-    ``ner_bench.executors``). ``table.attrs["fits"]`` counts the fits planned, cached, run and failed.
+    kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
+    ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
+    (see ``ner_bench.executors``). ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
 
     >>> import ner_bench as nb
     >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
@@ -77,18 +77,15 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
 
     units = {task.name: task.units(recordings) for task in task_objects}
     needed = {rec.id: rec for task_units in units.values() for unit in task_units for rec in unit.recordings}
-    plugin_files = tuple(str(Path(p).resolve()) for p in plugins)
-    fit_jobs = [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
-                       split=splits[rec.id], seed=seed, budget=budget, device=device,
-                       plugin_files=plugin_files, method_class=m.cls)
-                for m in method_choices for seed in seeds for rec in needed.values()]
+    fit_jobs = plan_fit_jobs(method_choices, list(needed.values()), splits, seeds, budget=budget,
+                             device=device, plugins=plugins)
     store = FitStore(out) if out else None
     outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed)
 
-    rows = []
     stored = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
     to_score = [(task, choice, seed, unit) for task in task_objects for choice in method_choices
                 for seed in seeds for unit in units[task.name]]
+    rows = []
     for task, choice, seed, unit in tqdm(to_score, desc="evaluation", unit="unit", file=sys.stderr,
                                          disable=None if progress is None else not progress, leave=False):
         rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol,
@@ -130,6 +127,17 @@ def load_recordings(registry: Registry, dataset: str, data_dir, subjects, sessio
     recordings = dataset_obj.recordings(subjects=subjects, sessions=sessions, areas=areas)
     log.info("dataset %s: %d recordings", spec, len(recordings))
     return recordings
+
+
+def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[Recording],
+                  splits: dict[str, Split], seeds: Sequence[int], *, budget: str, device: str,
+                  plugins: Sequence[str | Path] = ()) -> list[FitJob]:
+    """One fit job per method x seed x recording that some task needs."""
+    plugin_files = tuple(str(Path(p).resolve()) for p in plugins)
+    return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
+                   split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
+                   method_class=m.cls)
+            for m in method_choices for seed in seeds for rec in recordings]
 
 
 def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOptions | None = None, *,

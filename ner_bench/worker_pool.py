@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 START_GRACE_SECONDS = 120.0
 #: how often a busy worker is checked for death even when its socket stays silent
 LIVENESS_SECONDS = 1.0
+#: thread pools sized from these variables (torch, OpenMP, BLAS, numba) get the worker's share of the CPUs
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def worker_slots(jobs: int, gpus: Sequence[str] = (), jobs_per_gpu: int = 1) -> list[str | None]:
@@ -64,6 +66,8 @@ class WorkerPool:
         self.slots = [_Slot(gpu) for gpu in slots]
         self.timeout = timeout
         self.store_root = store_root
+        #: N workers on C cores each get C // N threads, so that parallel fits do not oversubscribe the CPU
+        self.threads = max(1, available_cpus() // max(1, len(self.slots)))
 
     def run(self, jobs: Sequence[FitJob]) -> Iterator[tuple[FitJob, FitOutcome]]:
         pending = deque(jobs)
@@ -119,6 +123,8 @@ class WorkerPool:
     def _start(self, slot: _Slot) -> None:
         parent_end, child_end = socket.socketpair()
         env = dict(os.environ)
+        for variable in THREAD_VARIABLES:
+            env.setdefault(variable, str(self.threads))  # the user's own setting wins
         if slot.gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = slot.gpu
         command = [sys.executable, "-m", "ner_bench.worker_pool", str(child_end.fileno()),
@@ -195,6 +201,13 @@ class WorkerPool:
         return outcome
 
 
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
 def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
     """A worker's life: receive a job, run and store it, send back its outcome; until the pipe closes."""
     os.set_inheritable(fd, False)  # a method's own subprocesses must not hold the runner's socket open
@@ -212,7 +225,11 @@ def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
                                           f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-4)}")))
             continue
         outcome = run_and_store(job, store_root, on_start=lambda: conn.send_bytes(pickle.dumps(("started",))))
-        conn.send_bytes(pickle.dumps(("done", outcome)))
+        try:
+            reply = pickle.dumps(("done", outcome))
+        except Exception as error:  # e.g. a parameter value that cannot be pickled
+            reply = pickle.dumps(("error", f"could not send the fit's outcome back: {type(error).__name__}: {error}"))
+        conn.send_bytes(reply)
         del job, outcome
         _release_memory()
 

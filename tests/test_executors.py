@@ -14,7 +14,7 @@ from ner_bench.jobs import FitJob
 from ner_bench.results import VOLATILE_COLUMNS
 from ner_bench.runner import run
 from ner_bench.slurm import SlurmOptions, fit_resources, parse_resources, parse_time, submit
-from ner_bench.worker_pool import worker_slots
+from ner_bench.worker_pool import available_cpus, worker_slots
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "runner_methods.py")
 SMALL = "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=32]"
@@ -50,6 +50,8 @@ def test_each_worker_is_pinned_to_one_gpu(tmp_path):
     assert all(pinned[p["pid"]] == p["cuda_visible_devices"] for p in probes)  # a worker keeps its GPU
     assert set(table["fit_device"]) <= {"cuda (CUDA_VISIBLE_DEVICES=0)", "cuda (CUDA_VISIBLE_DEVICES=1)"}
     assert (table["device"] == "cuda").all()
+    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, available_cpus() // 4))
+    assert {p["omp_num_threads"] for p in probes} == {threads}  # 4 workers share the CPUs
 
 
 def test_worker_slots_spread_over_gpus_first():

@@ -122,3 +122,10 @@ def test_fit_records_hold_status_timings_and_provenance(tmp_path):
         assert record["status"] == "ok" and record["error"] == ""
         assert record["method"] == "pca" and record["params"] == {"dim": 3} and record["dim"] == 3
         assert record["fit_seconds"] > 0 and record["transform_seconds"] >= 0 and record["fit_host"]
+
+
+def test_progress_bar_counts_fits_with_an_eta(tmp_path, capsys):
+    run_small(tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "fits: 100%" in err and "6/6" in err and "failed=0" in err
+    assert "<" in err  # tqdm's [elapsed<remaining] ETA

@@ -81,6 +81,7 @@ class EnvProbe(_Projection):
 
     def fit(self, train, *, seed, device="cpu"):
         record = {"device": device, "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-                  "pid": os.getpid(), "recording": train.id, "seed": seed}
+                  "pid": os.getpid(), "recording": train.id, "seed": seed,
+                  "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         Path(self.params["log_dir"], f"{train.id}-{seed}.json").write_text(json.dumps(record))
         return super().fit(train, seed=seed, device=device)
