@@ -77,8 +77,9 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
     failed = table[table["status"] != OK]
     if len(failed):
-        counts = failed.groupby(["task", "method"]).size().rename("failed units")
+        counts = failed.groupby(["task", "method"]).size().rename("failed units").astype("Int64")
         result = result.join(counts, how="outer") if len(result) else counts.to_frame()
+        result["failed units"] = result["failed units"].fillna(0)
     return result
 
 
@@ -86,8 +87,8 @@ def failures(table: pd.DataFrame) -> pd.DataFrame:
     """One line per failed (method, unit, seed) with the first line of its error."""
     failed = table[table["status"] != OK]
     first_line = failed["error"].str.split("\n").str[0]
-    return failed.assign(error=first_line)[["task", "method", "train_unit", "test_unit", "seed", "status",
-                                            "error"]].drop_duplicates()
+    return failed.assign(error=first_line)[["task", "method", "method_params", "train_unit", "test_unit", "seed",
+                                            "status", "error"]].drop_duplicates()
 
 
 def format_summary(table: pd.DataFrame) -> str:
