@@ -8,7 +8,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
@@ -16,9 +16,41 @@ log = logging.getLogger(__name__)
 
 
 def content_key(fields: dict[str, Any]) -> str:
-    """A stable hash of everything that determines an embedding."""
-    blob = json.dumps(fields, sort_keys=True, default=str).encode()
+    """A stable hash of everything that determines an embedding.
+
+    numpy scalars and arrays hash like the Python numbers and lists they hold, so ``dim=np.int64(3)``
+    and ``dim=3`` share a key.
+    """
+    blob = json.dumps(fields, sort_keys=True, default=_plain).encode()
     return hashlib.sha256(blob).hexdigest()[:24]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write ``path`` so that readers see either the old file or the whole new one, never a part:
+    a temporary file in the same folder, fsynced, then renamed into place. A crash leaves at most a
+    hidden ``.*.tmp`` file behind, which nothing reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 class EmbeddingCache:
@@ -47,21 +79,10 @@ class EmbeddingCache:
             return None
 
     def put(self, key: str, values: np.ndarray, meta: dict) -> Path:
-        """Write atomically: a temporary file in the same folder, fsynced, then renamed into place."""
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically (see ``atomic_write``)."""
         meta = {**meta, "checksum": _checksum(values)}
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, values=values, meta=np.array(json.dumps(meta, default=str)))
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(self.path(key), lambda stream: np.savez(
+            stream, values=values, meta=np.array(json.dumps(meta, default=_plain))))
 
 
 def _checksum(values: np.ndarray) -> str:

@@ -1,29 +1,97 @@
-"""Executors run fit jobs and yield ``(job, outcome)`` pairs as they finish."""
+"""Executors run fit jobs and yield ``(job, outcome)`` pairs as they finish, with a progress bar.
+
+- ``local``: with ``jobs=1`` and no timeout, fits run in this process, one after the other; otherwise
+  on worker processes (``worker_pool.py``), optionally pinned to GPUs, with an optional per-fit timeout.
+- ``slurm``: one SLURM array task per fit through submitit (``slurm.py``).
+- ``submitit-local``: the SLURM code path run by submitit's local executor (CI, workstations).
+
+Whatever the executor, each fit is stored in the run folder by the process that ran it.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from tqdm.auto import tqdm
 
 from .errors import NerBenchError
-from .jobs import FitJob, FitOutcome, run_fit_job
+from .jobs import OK, FitJob, FitOutcome, run_and_store
+from .slurm import SlurmOptions, run_with_submitit
+from .worker_pool import WorkerPool, worker_slots
 
 log = logging.getLogger(__name__)
 
-EXECUTORS = ("local",)
+EXECUTORS = ("local", "slurm", "submitit-local")
 
 
-def execute(jobs: Sequence[FitJob], executor: str = "local", jobs_in_parallel: int = 1,
-            **_: object) -> Iterator[tuple[FitJob, FitOutcome]]:
-    if executor not in EXECUTORS:
-        raise NerBenchError(f"argument --executor: unknown executor {executor!r}; expected one of {EXECUTORS}")
+@dataclass
+class ExecutionOptions:
+    """Where and how fits run (the execution options of ``ner-bench run``)."""
+
+    executor: str = "local"
+    #: fits in parallel (local worker processes; also the cap of submitit-local)
+    jobs: int = 1
+    #: GPU ids for local workers, each worker pinned to one; workers = len(gpus) * jobs_per_gpu
+    gpus: tuple[str, ...] = ()
+    jobs_per_gpu: int = 1
+    #: seconds one fit may take before its worker is killed and the fit recorded as failed
+    timeout: float | None = None
+    slurm: SlurmOptions = field(default_factory=SlurmOptions)
+    #: progress bar on stderr; None: only when stderr is a terminal
+    progress: bool | None = None
+
+    def check(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise NerBenchError(f"argument --executor: unknown executor {self.executor!r}; "
+                                f"expected one of {', '.join(EXECUTORS)}")
+        if self.jobs < 1:
+            raise NerBenchError(f"argument --jobs: expected a positive number of fits in parallel, got {self.jobs}")
+        if self.jobs_per_gpu < 1:
+            raise NerBenchError(f"argument --jobs-per-gpu: expected a positive integer, got {self.jobs_per_gpu}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise NerBenchError(f"argument --timeout: expected a positive number of seconds, got {self.timeout}")
+        if self.gpus and self.jobs != 1:
+            raise NerBenchError("argument --jobs: with --gpus the number of workers is the number of GPUs "
+                                "times --jobs-per-gpu; leave --jobs out")
+        if os.name != "posix" and not self.in_process and self.executor == "local":
+            raise NerBenchError("arguments --jobs/--gpus/--timeout: worker processes need Linux or macOS; "
+                                "on Windows run with --jobs 1 and no --timeout")
+        if self.gpus and self.executor != "local":
+            raise NerBenchError("argument --gpus: only for --executor local (on SLURM use --slurm-gpus)")
+
+    @property
+    def in_process(self) -> bool:
+        return self.executor == "local" and self.jobs == 1 and not self.gpus and self.timeout is None
+
+
+def execute(jobs: Sequence[FitJob], options: ExecutionOptions | None = None,
+            store_root: str | None = None) -> Iterator[tuple[FitJob, FitOutcome]]:
+    """Run ``jobs`` on the chosen executor; yields each job with its outcome as it finishes."""
+    options = options or ExecutionOptions()
+    options.check()
     if not jobs:
         return
-    with tqdm(total=len(jobs), desc="fits", unit="fit", disable=None) as progress:
-        for job in jobs:
-            progress.set_postfix_str(job.label(), refresh=False)
-            outcome = run_fit_job(job)
+    disable = None if options.progress is None else not options.progress
+    failed = 0
+    with tqdm(total=len(jobs), desc="fits", unit="fit", disable=disable, file=sys.stderr,
+              dynamic_ncols=True) as progress:
+        for job, outcome in _outcomes(jobs, options, store_root):
+            failed += outcome.status != OK
+            progress.set_postfix_str(f"failed={failed} last={job.method}", refresh=False)
             progress.update()
             yield job, outcome
+
+
+def _outcomes(jobs: Sequence[FitJob], options: ExecutionOptions,
+              store_root: str | None) -> Iterator[tuple[FitJob, FitOutcome]]:
+    if options.in_process:
+        return ((job, run_and_store(job, store_root)) for job in jobs)
+    if options.executor == "local":
+        slots = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
+        return WorkerPool(slots[:len(jobs)], options.timeout, store_root).run(jobs)
+    return run_with_submitit(jobs, options.slurm, store_root, local=options.executor == "submitit-local",
+                             timeout=options.timeout, max_running=options.jobs)

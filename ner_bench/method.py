@@ -48,6 +48,9 @@ class Method(ABC):
     version: ClassVar[str] = "1"
     #: parameter names and their defaults; their types are used to parse command-line values
     defaults: ClassVar[dict[str, Any]] = {}
+    #: what one fit needs on a cluster (``--executor slurm``): any of "cpus", "gpus", "mem_gb";
+    #: GPUs are requested only when the run's --device is cuda. Default: 1 CPU, 8 GB, 1 GPU if uses_gpu.
+    resources: ClassVar[dict[str, int]] = {}
     #: per-budget parameter overrides, e.g. {"quick": {"iterations": 1500}, "paper": {"iterations": 20000}}
     budgets: ClassVar[dict[str, dict[str, Any]]] = {}
 

@@ -8,14 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from . import provenance
+from .jobs import FAILED, OK
 from .protocol import Protocol
 
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+SKIPPED = "skipped"
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit",
            "train_area", "train_hemisphere", "test_hemisphere", "split", "seed", "decoder", "target",
            "metric", "time_bin", "train_direction", "test_direction", "value", "alignment", "protocol", "status",
-           "error", "note", "fit_seconds", "budget", "defects", "device", "host", "ner_bench_version", "versions"]
+           "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "defects", "device",
+           "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
+
+#: columns that say how and where a run went rather than what it found: they differ between an
+#: interrupted-and-resumed run and an uninterrupted one, everything else must not
+VOLATILE_COLUMNS = ("fit_seconds", "transform_seconds", "cached", "host", "fit_host", "fit_device")
 
 #: the headline numbers shown in the run summary: (decoder, target, metric)
 HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
@@ -45,8 +51,9 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
     for column in ("time_bin", "train_direction", "test_direction"):
         table[column] = pd.array(table[column], dtype="Int64")
-    for column in ("error", "note"):
+    for column in ("error", "note", "fit_host", "fit_device"):
         table[column] = table[column].fillna("").astype(str)
+    table["cached"] = table["cached"].astype("boolean").fillna(False).astype(bool)
     return table
 
 
@@ -71,8 +78,9 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
     failed = table[table["status"] != OK]
     if len(failed):
-        counts = failed.groupby(["task", "method"]).size().rename("failed units")
+        counts = failed.groupby(["task", "method"]).size().rename("failed units").astype("Int64")
         result = result.join(counts, how="outer") if len(result) else counts.to_frame()
+        result["failed units"] = result["failed units"].fillna(0)
     return result
 
 
@@ -80,8 +88,8 @@ def failures(table: pd.DataFrame) -> pd.DataFrame:
     """One line per failed (method, unit, seed) with the first line of its error."""
     failed = table[table["status"] != OK]
     first_line = failed["error"].str.split("\n").str[0]
-    return failed.assign(error=first_line)[["task", "method", "train_unit", "test_unit", "seed", "status",
-                                            "error"]].drop_duplicates()
+    return failed.assign(error=first_line)[["task", "method", "method_params", "train_unit", "test_unit", "seed",
+                                            "status", "error"]].drop_duplicates()
 
 
 def format_summary(table: pd.DataFrame) -> str:

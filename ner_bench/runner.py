@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
+from tqdm.auto import tqdm
 
-from .cache import EmbeddingCache
 from .dataset import Dataset
 from .errors import NerBenchError
-from .executors import execute
+from .evaluation_cache import EvaluationCache, code_fingerprint
+from .executors import ExecutionOptions, execute
+from .fit_store import FitStore
 from .jobs import FitJob, FitOutcome
 from .method import Method
 from .plugins import Registry, discover
 from .protocol import Protocol, get_protocol
 from .recording import Recording
 from .results import FAILED, OK, make_table, write_results
+from .slurm import SlurmOptions
 from .specs import Spec, parse_specs
 from .split import Split, chronological_split
 from .task import Context, Embedding, Task, Unit
@@ -44,12 +48,26 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         plugins: Sequence[str | Path] = (), protocol: str = "strict", budget: str = "quick",
         data_dir: str | Path | None = None, subjects: Sequence[str] = (), sessions: Sequence[str] = (),
         areas: Sequence[str] = (), device: str = "cpu", executor: str = "local", jobs: int = 1,
-        train_fraction: float = 0.8) -> pd.DataFrame:
+        train_fraction: float = 0.8, gpus: Sequence[str | int] = (), jobs_per_gpu: int = 1,
+        timeout: float | None = None, retry_failed: bool = False, slurm: SlurmOptions | None = None,
+        progress: bool | None = None) -> pd.DataFrame:
     """Run methods x tasks on a dataset and return the tidy results table (also written to ``out``).
+
+    Fits are cached in ``out`` (``cache/`` embeddings, ``fits/`` status records): a rerun fits only what
+    is missing and reports recorded failures again; ``retry_failed=True`` refits those. Task scores are
+    kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
+    ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
+    (see ``ner_bench.executors``). ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
 
     >>> import ner_bench as nb
     >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
     """
+    gpus = tuple(str(g) for g in gpus)
+    if gpus and device == "cpu":
+        device = "cuda"  # --gpus means the fits run on them
+    options = ExecutionOptions(executor=executor, jobs=jobs, gpus=gpus, jobs_per_gpu=jobs_per_gpu,
+                               timeout=timeout, slurm=slurm or SlurmOptions(), progress=progress)
+    options.check()
     registry = discover([str(p) for p in plugins])
     chosen_protocol = get_protocol(protocol)
     method_choices = choose_methods(registry, methods, budget)
@@ -59,20 +77,21 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
 
     units = {task.name: task.units(recordings) for task in task_objects}
     needed = {rec.id: rec for task_units in units.values() for unit in task_units for rec in unit.recordings}
-    fit_jobs = [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
-                       split=splits[rec.id], seed=seed, budget=budget, device=device,
-                       plugin_files=tuple(str(Path(p).resolve()) for p in plugins), method_class=m.cls)
-                for m in method_choices for seed in seeds for rec in needed.values()]
-    cache = EmbeddingCache(Path(out or ".ner-bench") / "cache") if out else None
-    outcomes = fit_all(fit_jobs, cache, executor=executor, jobs=jobs)
+    fit_jobs = plan_fit_jobs(method_choices, list(needed.values()), splits, seeds, budget=budget,
+                             device=device, plugins=plugins)
+    store = FitStore(out) if out else None
+    outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed)
 
+    stored = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
+    to_score = [(task, choice, seed, unit) for task in task_objects for choice in method_choices
+                for seed in seeds for unit in units[task.name]]
     rows = []
-    for task in task_objects:
-        for choice in method_choices:
-            for seed in seeds:
-                for unit in units[task.name]:
-                    rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol)
+    for task, choice, seed, unit in tqdm(to_score, desc="evaluation", unit="unit", file=sys.stderr,
+                                         disable=None if progress is None else not progress, leave=False):
+        rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol,
+                              evaluations=stored)
     table = make_table(rows, protocol=chosen_protocol, budget=budget, device=device)
+    table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
     if out:
         write_results(table, Path(out))
     return table
@@ -114,45 +133,76 @@ def load_recordings(registry: Registry, dataset: str, data_dir, subjects, sessio
     return recordings
 
 
-def fit_all(fit_jobs: list[FitJob], cache: EmbeddingCache | None, executor: str, jobs: int) -> dict[str, FitOutcome]:
-    """Every job's outcome by key: from the cache where present, else fitted (and cached when ok)."""
+def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[Recording],
+                  splits: dict[str, Split], seeds: Sequence[int], *, budget: str, device: str,
+                  plugins: Sequence[str | Path] = ()) -> list[FitJob]:
+    """One fit job per method x seed x recording that some task needs."""
+    plugin_files = tuple(str(Path(p).resolve()) for p in plugins)
+    return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
+                   split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
+                   method_class=m.cls)
+            for m in method_choices for seed in seeds for rec in recordings]
+
+
+def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOptions | None = None, *,
+            retry_failed: bool = False) -> dict[str, FitOutcome]:
+    """Every job's outcome by key: from the run folder where stored (an embedding, or a recorded failure
+    unless ``retry_failed``), else run on the executor, which stores it as it finishes."""
     outcomes: dict[str, FitOutcome] = {}
-    missing = []
+    missing: dict[str, FitJob] = {}
     for job in fit_jobs:
-        hit = cache.get(job.key) if cache else None
-        if hit is not None:
-            values, meta = hit
-            outcomes[job.key] = FitOutcome(job.key, OK, values, meta.get("fit_seconds", float("nan")),
-                                           meta.get("transform_seconds", float("nan")), meta=meta)
-        elif job.key not in {j.key for j in missing}:
-            missing.append(job)
-    for job, outcome in execute(missing, executor=executor, jobs_in_parallel=jobs):
+        if job.key in outcomes or job.key in missing:
+            continue
+        stored = store.lookup(job, retry_failed) if store else None
+        if stored is not None:
+            outcomes[job.key] = stored
+        else:
+            missing[job.key] = job
+    reused = sum(o.status != OK for o in outcomes.values())
+    log.info("%d fits: %d cached, %d recorded failures reused, %d to run", len(outcomes) + len(missing),
+             len(outcomes) - reused, reused, len(missing))
+    for job, outcome in execute(list(missing.values()), options, str(store.root) if store else None):
         outcomes[outcome.key] = outcome
-        if outcome.status == OK and cache:
-            cache.put(outcome.key, outcome.values, {**outcome.meta, "fit_seconds": outcome.fit_seconds,
-                                                    "transform_seconds": outcome.transform_seconds,
-                                                    "job": job.label(), **job.describe()})
-        elif outcome.status != OK:
-            log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0])
+        if outcome.status != OK:
+            log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0] if outcome.error else "")
     return outcomes
 
 
+def fit_counts(fit_jobs: Sequence[FitJob], outcomes: dict[str, FitOutcome]) -> dict[str, int]:
+    """How many distinct fits the run planned, found stored, ran now, and how many of them failed."""
+    keys = {job.key for job in fit_jobs}
+    ran = [outcomes[k] for k in keys if not outcomes[k].cached]
+    return {"planned": len(keys), "cached": len(keys) - len(ran), "ran": len(ran),
+            "failed": sum(outcomes[k].status != OK for k in keys),
+            "failed_now": sum(o.status != OK for o in ran)}
+
+
 def evaluate_unit(task: Task, choice: MethodChoice, seed: int, unit: Unit, splits: dict[str, Split],
-                  outcomes: dict[str, FitOutcome], fit_jobs: list[FitJob], protocol: Protocol) -> list[dict]:
-    """Score one unit; a failed fit or a failing task becomes a row with its status and error."""
+                  outcomes: dict[str, FitOutcome], fit_jobs: list[FitJob], protocol: Protocol, *,
+                  evaluations: EvaluationCache | None = None) -> list[dict]:
+    """Score one unit; a failed fit or a failing task becomes a row with its status and error.
+    With ``evaluations``, the task's rows are stored, and reused when nothing that made them changed."""
     keys = {job.recording.id: job.key for job in fit_jobs
             if job.method == choice.name and job.params == choice.params and job.seed == seed}
     base = dict(task=task.name, method=choice.name, method_params=choice.params, seed=seed,
                 train_recording=unit.train, test_recording=unit.test)
     train_outcome, test_outcome = outcomes[keys[unit.train.id]], outcomes[keys[unit.test.id]]
-    base["fit_seconds"] = train_outcome.fit_seconds
+    base.update(fit_seconds=train_outcome.fit_seconds, transform_seconds=train_outcome.transform_seconds,
+                cached=train_outcome.cached and test_outcome.cached,
+                fit_host=train_outcome.meta.get("fit_host", ""), fit_device=train_outcome.meta.get("fit_device", ""))
     for outcome in (train_outcome, test_outcome):
         if outcome.status != OK:
             return [dict(base, status=outcome.status, error=outcome.error)]
-    embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
-    try:
-        metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
-    except Exception as error:
-        log.exception("task %s failed on %s", task.name, unit)
-        return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
+    stored_as = (evaluations.key(task, [keys[unit.train.id], keys[unit.test.id]], protocol, seed)
+                 if evaluations else None)
+    metric_rows = evaluations.get(stored_as) if evaluations else None
+    if metric_rows is None:
+        embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
+        try:
+            metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
+        except Exception as error:
+            log.exception("task %s failed on %s", task.name, unit)
+            return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
+        if evaluations:
+            evaluations.put(stored_as, metric_rows)
     return [dict(base, status=OK, **row) for row in metric_rows]

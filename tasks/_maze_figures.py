@@ -67,22 +67,18 @@ def trajectory_figures(methods: str | Sequence[str], dataset: str, figures_dir: 
 
     >>> trajectory_figures("pca", "mc_maze[trial_set=straight-curved-13]", "figures")  # doctest: +SKIP
     """
-    from ner_bench.cache import EmbeddingCache
-    from ner_bench.jobs import FitJob
+    from ner_bench.fit_store import FitStore
     from ner_bench.plugins import discover
     from ner_bench.results import OK
-    from ner_bench.runner import choose_methods, fit_all, load_recordings
+    from ner_bench.runner import choose_methods, fit_all, load_recordings, plan_fit_jobs
     from ner_bench.split import chronological_split
 
     registry = discover([str(p) for p in plugins])
     choices = choose_methods(registry, methods, budget)
     recordings = load_recordings(registry, dataset, data_dir, (), (), areas)
     splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
-    jobs = [FitJob(method=c.name, params=c.params, method_version=c.cls.version, recording=r, split=splits[r.id],
-                   seed=seed, budget=budget, device=device,
-                   plugin_files=tuple(str(Path(p).resolve()) for p in plugins), method_class=c.cls)
-            for c in choices for seed in seeds for r in recordings]
-    outcomes = fit_all(jobs, EmbeddingCache(Path(out) / "cache"), executor="local", jobs=1)
+    jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
+    outcomes = fit_all(jobs, FitStore(out))
     written = []
     for job in jobs:
         outcome = outcomes[job.key]

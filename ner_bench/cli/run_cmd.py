@@ -6,9 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import NerBenchError
+from ..executors import EXECUTORS
 from ..method import BUDGETS
 from ..protocol import PROTOCOLS
 from ..results import OK, failures, format_summary
+from ..slurm import SlurmOptions, parse_resources, parse_time
 
 
 def comma_list(text: str) -> list[str]:
@@ -45,9 +48,58 @@ def add_parser(commands) -> None:
     parser.add_argument("--budget", default="quick", choices=BUDGETS,
                         help="training lengths: quick (documented short budgets) or paper (published)")
     parser.add_argument("--device", default="cpu", help="torch device for methods that use one")
-    parser.add_argument("--executor", default="local", help="where fits run (default: local)")
-    parser.add_argument("--jobs", type=int, default=1, help="fits in parallel")
+    add_execution_arguments(parser)
     parser.set_defaults(handler=main)
+
+
+def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
+    run = parser.add_argument_group("execution", "where fits run; finished fits are kept in OUT/cache and "
+                                    "OUT/fits, so a rerun does only what is missing")
+    run.add_argument("--executor", default="local", choices=EXECUTORS,
+                     help="local (this machine), slurm (through submitit), submitit-local (the SLURM code "
+                          "path on this machine, for testing)")
+    run.add_argument("--jobs", type=int, default=1, help="fits in parallel on worker processes (default 1: "
+                                                         "in this process)")
+    run.add_argument("--gpus", type=comma_list, default=[], metavar="IDS",
+                     help="GPU ids, e.g. 0,1: one worker per GPU and --jobs-per-gpu, each pinned with "
+                          "CUDA_VISIBLE_DEVICES; implies --device cuda")
+    run.add_argument("--jobs-per-gpu", type=int, default=1, metavar="K", help="workers sharing each GPU")
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="a fit running longer is killed and recorded as failed")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="refit the fits recorded as failed (a plain rerun reports them again)")
+    run.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                     help="no progress bar (shown by default when stderr is a terminal)")
+    slurm = parser.add_argument_group("SLURM", "with --executor slurm (or submitit-local); OUT must be on a "
+                                      "filesystem the nodes share")
+    slurm.add_argument("--slurm-partition", default=None, metavar="NAME")
+    slurm.add_argument("--slurm-time", default=None, metavar="TIME",
+                       help="time limit per fit: minutes, H:MM:SS or D-HH:MM:SS (default: from --timeout, else 60)")
+    slurm.add_argument("--slurm-gpus", type=int, default=None, metavar="N",
+                       help="GPUs per fit for methods that use a GPU when --device is cuda (default 1)")
+    slurm.add_argument("--slurm-array-parallelism", type=int, default=64, metavar="N",
+                       help="fits running at once per job array (default 64)")
+    slurm.add_argument("--slurm-setup", action="append", default=[], metavar="LINE",
+                       help='shell line run before each fit, e.g. "module load cuda" (repeatable)')
+    slurm.add_argument("--slurm-resources", default="", metavar="SPEC",
+                       help='per-method resources, e.g. "ner=gpus:1,mem_gb:16;umap=cpus:4" '
+                            "(keys: cpus, gpus, mem_gb; overrides the methods' own)")
+    slurm.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="any other sbatch option, e.g. account=mylab (repeatable)")
+
+
+def slurm_options(args: argparse.Namespace) -> SlurmOptions:
+    extra = {}
+    for item in args.slurm_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise NerBenchError(f"argument --slurm-option: expected KEY=VALUE, got {item!r}")
+        extra[key.strip()] = value.strip()
+    return SlurmOptions(partition=args.slurm_partition,
+                        time_min=parse_time(args.slurm_time) if args.slurm_time else None,
+                        gpus=args.slurm_gpus, array_parallelism=args.slurm_array_parallelism,
+                        setup=tuple(args.slurm_setup), resources=parse_resources(args.slurm_resources),
+                        extra=extra)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -56,11 +108,19 @@ def main(args: argparse.Namespace) -> int:
     table = run(methods=args.methods, tasks=args.task, dataset=args.dataset, seeds=args.seeds, out=args.out,
                 plugins=args.plugin, protocol=args.protocol, budget=args.budget, data_dir=args.data_dir,
                 subjects=args.subjects, sessions=args.sessions, areas=args.areas, device=args.device,
-                executor=args.executor, jobs=args.jobs)
+                executor=args.executor, jobs=args.jobs, gpus=args.gpus, jobs_per_gpu=args.jobs_per_gpu,
+                timeout=args.timeout, retry_failed=args.retry_failed, slurm=slurm_options(args),
+                progress=args.progress)
     print(format_summary(table))
     print(f"\nresults: {Path(args.out) / 'results.csv'} ({len(table)} rows, protocol {args.protocol})")
+    counts = table.attrs.get("fits")
+    if counts:
+        print(f"fits: {counts['planned']} planned, {counts['cached']} from {Path(args.out)} "
+              f"(cache and recorded failures), {counts['ran']} run now, {counts['failed']} failed")
     failed = failures(table)
     if len(failed):
         print(f"\n{len(failed)} failed:\n{failed.to_string(index=False)}", file=sys.stderr)
+        if counts and counts["failed"]:
+            print(f"(fit records: {Path(args.out) / 'fits'}; refit failures with --retry-failed)", file=sys.stderr)
         return 1
     return 0 if (table["status"] == OK).any() else 1

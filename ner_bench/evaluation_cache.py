@@ -1,0 +1,78 @@
+"""Stored task evaluations: the metric rows of one (task, unit, fits, protocol, seed) as JSON in
+``OUT/evaluations/``, so that a rerun whose fits are all cached finishes in seconds instead of refitting
+every decoder.
+
+A stored evaluation is only reused when nothing that could change it has changed: its key holds the
+keys of the fits it scored (so the method, its parameters and the data), the task, the protocol, the seed
+and a fingerprint of the scoring code: every source file of ner-bench and of its built-in plug-ins, the
+task's own file, and the versions of the numeric libraries. Editing any of them re-evaluates everything
+(the fits stay cached); a stale number is never served.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import inspect
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import provenance
+from .cache import _plain, atomic_write, content_key
+from .protocol import Protocol
+from .task import Task
+
+log = logging.getLogger(__name__)
+
+_CODE_PACKAGES = ("ner_bench", "ner_bench.builtins.methods", "ner_bench.builtins.datasets",
+                  "ner_bench.builtins.tasks")
+
+
+def code_fingerprint(tasks: Sequence[Task]) -> str:
+    """A hash of the code and library versions that turn embeddings into metric rows."""
+    digest = hashlib.sha256(provenance.versions_json().encode())
+    files: set[Path] = set()
+    for name in _CODE_PACKAGES:
+        for folder in importlib.import_module(name).__path__:
+            files.update(Path(folder).rglob("*.py"))
+    for task in tasks:
+        source = inspect.getsourcefile(type(task))
+        if source:
+            files.add(Path(source))
+    for path in sorted(files):
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class EvaluationCache:
+    """``root/<key[:2]>/<key>.json``: the rows a task's ``evaluate`` returned for one unit."""
+
+    def __init__(self, root: str | Path, fingerprint: str) -> None:
+        self.root = Path(root)
+        self.fingerprint = fingerprint
+
+    def key(self, task: Task, fit_keys: Sequence[str], protocol: Protocol, seed: int) -> str:
+        return content_key({"task": task.name, "task_class": f"{type(task).__module__}.{type(task).__qualname__}",
+                            "fits": list(fit_keys), "protocol": dataclasses.asdict(protocol), "seed": seed,
+                            "code": self.fingerprint})
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[dict[str, Any]] | None:
+        try:
+            rows = json.loads(self.path(key).read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning("stored evaluation %s is unreadable (%s); re-evaluating", self.path(key), error)
+            return None
+        return rows if isinstance(rows, list) else None
+
+    def put(self, key: str, rows: list[dict[str, Any]]) -> None:
+        blob = json.dumps(rows, default=_plain).encode()
+        atomic_write(self.path(key), lambda stream: stream.write(blob))

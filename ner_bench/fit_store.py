@@ -1,0 +1,94 @@
+"""What a run folder knows about each fit: its embedding (``OUT/cache``, see cache.py) and its status
+record (``OUT/fits/<key>.json``: status, error, timings, where and when it ran).
+
+Whoever runs a fit (the runner, a local worker, a SLURM job) saves it here as soon as it finishes, the
+embedding first and the record second, both atomically; so a run killed at any moment loses at most its
+fits in flight, and a rerun finds everything else:
+
+- a readable embedding is reused (a partial or corrupt one is recomputed);
+- a recorded failure is reported again without refitting, unless ``retry_failed``;
+- anything else is fitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from .cache import EmbeddingCache, atomic_write
+from .jobs import FAILED, OK, FitJob, FitOutcome
+
+log = logging.getLogger(__name__)
+
+
+class FitStore:
+    def __init__(self, out: str | Path) -> None:
+        self.root = Path(out)
+        self.cache = EmbeddingCache(self.root / "cache")
+        self.records = self.root / "fits"
+
+    def record_path(self, key: str) -> Path:
+        return self.records / f"{key}.json"
+
+    def read_record(self, key: str) -> dict[str, Any] | None:
+        path = self.record_path(key)
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning("fit record %s is unreadable (%s); ignoring it", path, error)
+            return None
+
+    def lookup(self, job: FitJob, retry_failed: bool = False) -> FitOutcome | None:
+        """The stored outcome of ``job``, or None when it must be fitted."""
+        hit = self.cache.get(job.key)
+        if hit is not None:
+            values, meta = hit
+            return FitOutcome(job.key, OK, values, meta.get("fit_seconds", math.nan),
+                              meta.get("transform_seconds", math.nan), meta=meta, cached=True)
+        record = self.read_record(job.key)
+        if record and record.get("status") == FAILED and not retry_failed:
+            return FitOutcome(job.key, FAILED, error=record.get("error", ""), cached=True,
+                              fit_seconds=_number(record.get("fit_seconds")), meta=record)
+        if record and record.get("status") == OK:
+            log.warning("%s: the record says ok but its embedding is missing or corrupt; refitting", job.label())
+        return None
+
+    def save(self, job: FitJob, outcome: FitOutcome) -> None:
+        """Write the embedding (when ok), then the status record."""
+        if outcome.status == OK:
+            self.cache.put(job.key, outcome.values, {
+                **outcome.meta, "fit_seconds": outcome.fit_seconds,
+                "transform_seconds": outcome.transform_seconds, "job": job.label(), **job.describe()})
+        previous = self.read_record(job.key) or {}
+        record = {
+            "key": job.key, "status": outcome.status, "error": outcome.error,
+            **job.describe(), "params": job.params, "method_version": job.method_version,
+            "split": job.split.name, "budget": job.budget, "device": job.device,
+            "fit_host": outcome.meta.get("fit_host", ""), "fit_device": outcome.meta.get("fit_device", ""),
+            "fit_seconds": _json_number(outcome.fit_seconds),
+            "transform_seconds": _json_number(outcome.transform_seconds),
+            "dim": int(outcome.values.shape[1]) if outcome.values is not None else None,
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "attempt": int(previous.get("attempt", 0)) + 1,
+        }
+        blob = json.dumps(record, indent=1, sort_keys=True, default=str).encode()
+        atomic_write(self.record_path(job.key), lambda stream: stream.write(blob))
+
+    def failed_records(self) -> list[dict[str, Any]]:
+        """Every recorded failure in this run folder (for summaries)."""
+        records = (self.read_record(path.stem) for path in sorted(self.records.glob("*.json")))
+        return [r for r in records if r and r.get("status") == FAILED]
+
+
+def _json_number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)

@@ -1,0 +1,252 @@
+"""Local worker processes (``--executor local --jobs N``, ``--gpus 0,1 --jobs-per-gpu K``).
+
+Each worker is a fresh Python process (``python -m ner_bench.worker_pool``; never a fork, since torch and
+fork do not mix) that runs one fit at a time and stores it in the run folder itself. Jobs reach it as
+bytes over a socket (see ``jobs.encode_job``), so the caller's ``__main__`` is never re-imported: scripts
+need no ``if __name__ == "__main__"`` guard and notebook-defined methods work. A worker may be pinned
+to one GPU: ``CUDA_VISIBLE_DEVICES`` is set in its environment when it starts, before anything (torch
+included) is imported, so it only ever sees that GPU. A fit that runs past
+``timeout`` seconds (counted from the moment the method starts fitting, imports excluded) has its
+worker killed; a worker that dies (segfault, out of memory) fails only its own fit. Either way a fresh
+worker takes the slot and the run goes on. Workers exit when the runner goes away, even by SIGKILL.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Iterator, Sequence
+
+from .jobs import FAILED, FitJob, FitOutcome, decode_job, encode_job, run_and_store
+
+log = logging.getLogger(__name__)
+
+#: time a worker may take between receiving a job and starting to fit it (imports, unpickling)
+START_GRACE_SECONDS = 120.0
+#: how often a busy worker is checked for death even when its socket stays silent
+LIVENESS_SECONDS = 1.0
+#: thread pools sized from these variables (torch, OpenMP, BLAS, numba) get the worker's share of the CPUs
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def worker_slots(jobs: int, gpus: Sequence[str] = (), jobs_per_gpu: int = 1) -> list[str | None]:
+    """One entry per worker: the GPU it is pinned to, or None. GPUs alternate, so that fewer fits than
+    workers still spread over every GPU."""
+    if gpus:
+        return [gpu for _ in range(jobs_per_gpu) for gpu in gpus]
+    return [None] * jobs
+
+
+@dataclass(eq=False)
+class _Slot:
+    gpu: str | None
+    process: subprocess.Popen | None = None
+    conn: Connection | None = None
+    job: FitJob | None = None
+    sent_at: float = 0.0
+    started_at: float | None = None
+
+
+class WorkerPool:
+    """Runs fit jobs on worker processes; ``run`` yields ``(job, outcome)`` as fits finish."""
+
+    def __init__(self, slots: Sequence[str | None], timeout: float | None = None,
+                 store_root: str | None = None) -> None:
+        self.slots = [_Slot(gpu) for gpu in slots]
+        self.timeout = timeout
+        self.store_root = store_root
+        #: N workers on C cores each get C // N threads, so that parallel fits do not oversubscribe the CPU
+        self.threads = max(1, available_cpus() // max(1, len(self.slots)))
+
+    def run(self, jobs: Sequence[FitJob]) -> Iterator[tuple[FitJob, FitOutcome]]:
+        pending = deque(jobs)
+        try:
+            while pending or self._busy():
+                for slot in self.slots:
+                    if slot.job is None and pending:
+                        unsent = self._send(slot, pending.popleft())
+                        if unsent:
+                            yield unsent
+                self._wait()
+                for slot in self._busy():
+                    finished = self._collect(slot)
+                    if finished:
+                        yield finished
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Idle workers exit when their pipe closes; busy ones (interrupted run) are killed."""
+        for slot in self.slots:
+            if slot.process is None:
+                continue
+            if slot.job is not None:
+                slot.process.kill()
+            slot.conn.close()
+            try:
+                slot.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                slot.process.kill()
+                slot.process.wait()
+            slot.process = slot.conn = slot.job = None
+
+    def _busy(self) -> list[_Slot]:
+        return [slot for slot in self.slots if slot.job is not None]
+
+    def _send(self, slot: _Slot, job: FitJob) -> tuple[FitJob, FitOutcome] | None:
+        """Hand ``job`` to the slot's worker (started if need be); a job that cannot be shipped fails."""
+        try:
+            payload = encode_job(job)
+        except Exception as error:  # e.g. a method class holding a lock or an open file
+            return job, self._finish(job, FitOutcome(job.key, FAILED, error=(
+                f"could not send the job to a worker process: {type(error).__name__}: {error}")))
+        if slot.process is None:
+            self._start(slot)
+        slot.job, slot.sent_at, slot.started_at = job, time.monotonic(), None
+        try:
+            slot.conn.send_bytes(payload)
+        except OSError:  # the worker died while idle: _collect reports it and replaces it
+            log.debug("could not hand %s to its worker", job.label())
+        return None
+
+    def _start(self, slot: _Slot) -> None:
+        parent_end, child_end = socket.socketpair()
+        env = dict(os.environ)
+        for variable in THREAD_VARIABLES:
+            env.setdefault(variable, str(self.threads))  # the user's own setting wins
+        if slot.gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = slot.gpu
+        command = [sys.executable, "-m", "ner_bench.worker_pool", str(child_end.fileno()),
+                   str(os.getpid()), self.store_root or ""]
+        with child_end:
+            slot.process = subprocess.Popen(command, env=env, pass_fds=(child_end.fileno(),))
+        slot.conn = Connection(parent_end.detach())
+
+    def _deadline(self, slot: _Slot) -> float | None:
+        if self.timeout is None:
+            return None
+        if slot.started_at is None:
+            return slot.sent_at + START_GRACE_SECONDS + self.timeout
+        return slot.started_at + self.timeout
+
+    def _wait(self) -> None:
+        busy = self._busy()
+        deadlines = [d for d in map(self._deadline, busy) if d is not None]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else LIVENESS_SECONDS
+        wait([s.conn for s in busy], min(timeout, LIVENESS_SECONDS))
+
+    def _collect(self, slot: _Slot) -> tuple[FitJob, FitOutcome] | None:
+        """The slot's finished job and outcome, or None while it is still running."""
+        job = slot.job
+        closed = False
+        try:
+            while slot.conn.poll():
+                message = pickle.loads(slot.conn.recv_bytes())
+                if message[0] == "started":
+                    slot.started_at = time.monotonic()
+                elif message[0] == "done":
+                    slot.job = None
+                    return job, message[1]
+                else:  # "error": the worker could not even decode the job
+                    slot.job = None
+                    return job, self._finish(job, FitOutcome(job.key, FAILED, error=message[1]))
+        except (EOFError, OSError):
+            closed = True  # the worker died, possibly mid-message
+        if closed or slot.process.poll() is not None:
+            code = self._discard(slot, grace=2.0)
+            return job, self._finish(job, FitOutcome(job.key, FAILED, error=(
+                f"WorkerDied: the worker process running this fit died (exit code {code}); "
+                "a crash in native code or the system running out of memory are the usual causes")))
+        deadline = self._deadline(slot)
+        if deadline is not None and time.monotonic() >= deadline:
+            started = slot.started_at is not None
+            self._discard(slot)
+            where = "" if started else " (it never started fitting: stuck importing or building the method)"
+            return job, self._finish(job, FitOutcome(job.key, FAILED, fit_seconds=self.timeout, error=(
+                f"TimeoutError: the fit ran past --timeout {self.timeout:g} s{where}; its worker was killed")))
+        return None
+
+    def _discard(self, slot: _Slot, grace: float = 0.0) -> int:
+        """Kill the slot's worker (after ``grace`` seconds to exit by itself) and return its exit code;
+        the next job starts a fresh one."""
+        try:
+            code = slot.process.wait(timeout=grace) if grace else None
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is None:
+            slot.process.kill()
+            code = slot.process.wait()
+        slot.conn.close()
+        slot.process = slot.conn = slot.job = None
+        return code
+
+    def _finish(self, job: FitJob, outcome: FitOutcome) -> FitOutcome:
+        """Failures the worker could not store itself are stored here."""
+        log.debug("%s: %s", job.label(), outcome.error)
+        if self.store_root:
+            from .fit_store import FitStore
+
+            FitStore(self.store_root).save(job, outcome)
+        return outcome
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
+    """A worker's life: receive a job, run and store it, send back its outcome; until the pipe closes."""
+    os.set_inheritable(fd, False)  # a method's own subprocesses must not hold the runner's socket open
+    conn = Connection(fd)
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True).start()
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            job = decode_job(payload)
+        except Exception as error:
+            conn.send_bytes(pickle.dumps(("error", f"could not load the job in a worker process: "
+                                          f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-4)}")))
+            continue
+        outcome = run_and_store(job, store_root, on_start=lambda: conn.send_bytes(pickle.dumps(("started",))))
+        try:
+            reply = pickle.dumps(("done", outcome))
+        except Exception as error:  # e.g. a parameter value that cannot be pickled
+            reply = pickle.dumps(("error", f"could not send the fit's outcome back: {type(error).__name__}: {error}"))
+        conn.send_bytes(reply)
+        del job, outcome
+        _release_memory()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """The runner was killed (even by SIGKILL, which it cannot catch): stop rather than linger."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _release_memory() -> None:
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] or None)
