@@ -37,6 +37,20 @@ def torch_device(device: str) -> torch.device:
     return chosen
 
 
+def check_params(name: str, params: dict) -> None:
+    """Reject parameter values the network cannot be built with, naming the parameter."""
+    problems = {key: params[key] < 1 and "expected at least 1"
+                for key in ("dim", "epochs", "batch_size", "window", "gen_nodes", "n_blocks")}
+    problems["lr"] = not params["lr"] > 0 and "expected a positive learning rate"
+    problems["encoder"] = params["encoder"] not in ("conv", "mlp") and "expected 'conv' or 'mlp'"
+    problems["window_edges"] = params["window_edges"] not in ("replicate", "clip") and "expected 'replicate' or 'clip'"
+    if params["encoder"] == "conv" and params["window"] != 10:
+        problems["window"] = "the conv encoder reads exactly 10 bins (its convolutions shrink 10 to 1); use encoder=mlp"
+    for key, problem in problems.items():
+        if problem:
+            raise NerBenchError(f"method {name!r} parameter {key!r}: {problem}, got {params[key]!r}")
+
+
 class PiVAE(Method):
     name = "pivae"
     description = ("conv-piVAE (label prior, 10-bin conv encoder, GIN flow decoder, Poisson); embedding = "
@@ -56,6 +70,7 @@ class PiVAE(Method):
 
     def fit(self, train_recording: Recording, *, seed: int, device: str = "cpu") -> "PiVAE":
         """Train on the first training trials, keep the best epoch on the last ``valid_fraction`` of them."""
+        check_params(self.name, self.params)
         self.device = torch_device(device)
         self.n_neurons = train_recording.n_neurons
         held = validation_trials(train_recording, self.params["valid_fraction"])

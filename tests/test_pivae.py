@@ -179,3 +179,18 @@ def test_wrong_neuron_count_and_unusable_device_are_clear_errors(fitted, recordi
     if not torch.cuda.is_available():
         with pytest.raises(NerBenchError, match="--device"):
             PiVAE(**TINY).fit(recording, seed=0, device="cuda")
+
+
+@pytest.mark.parametrize("params, culprit", [
+    ({"encoder": "lstm"}, "'encoder'"), ({"window": 8}, "'window'"), ({"window_edges": "wrap"}, "'window_edges'"),
+    ({"epochs": 0}, "'epochs'"), ({"lr": -1.0}, "'lr'"),
+])
+def test_bad_parameters_are_clear_errors(recording, params, culprit):
+    with pytest.raises(NerBenchError, match=culprit):
+        PiVAE(**{**TINY, **params}).fit(recording, seed=0)
+
+
+def test_mlp_encoder_takes_other_windows(recording):
+    train = chronological_split(recording).train(recording)
+    values = PiVAE(epochs=1, batch_size=32, encoder="mlp", window=4).fit(train, seed=0).transform(recording)
+    assert values.shape == (recording.n_bins, 3) and np.isfinite(values).all()
