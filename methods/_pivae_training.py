@@ -3,9 +3,11 @@ checkpoint with the best validation loss (validation = the last training trials,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -18,6 +20,21 @@ log = logging.getLogger(__name__)
 
 #: the published window: bins t-5 .. t+4 around bin t
 WINDOW_LEFT = 5
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int) -> Iterator[None]:
+    """Limit torch's intra-op CPU threads to ``n`` for the block, then restore the previous count.
+
+    The network is small: with several threads, per-op synchronisation costs more than it saves, and on a
+    busy machine spinning threads slow a fit ten-fold. A fixed count also fixes the summation order.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def window_rows(recording: Recording, window: int, edges: str) -> np.ndarray:

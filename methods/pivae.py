@@ -21,7 +21,8 @@ import torch
 from ner_bench import Method, NerBenchError, Recording
 
 from ner_bench.builtins.methods._pivae_model import ConvPiVAE
-from ner_bench.builtins.methods._pivae_training import TrainingResult, train, validation_trials, windows
+from ner_bench.builtins.methods._pivae_training import (TrainingResult, cpu_threads, train, validation_trials,
+                                                        windows)
 
 TRANSFORM_CHUNK = 4096  # windows per forward pass when embedding
 
@@ -40,7 +41,7 @@ def torch_device(device: str) -> torch.device:
 def check_params(name: str, params: dict) -> None:
     """Reject parameter values the network cannot be built with, naming the parameter."""
     problems = {key: params[key] < 1 and "expected at least 1"
-                for key in ("dim", "epochs", "batch_size", "window", "gen_nodes", "n_blocks")}
+                for key in ("dim", "epochs", "batch_size", "window", "gen_nodes", "n_blocks", "cpu_threads")}
     problems["lr"] = not params["lr"] > 0 and "expected a positive learning rate"
     problems["encoder"] = params["encoder"] not in ("conv", "mlp") and "expected 'conv' or 'mlp'"
     problems["window_edges"] = params["window_edges"] not in ("replicate", "clip") and "expected 'replicate' or 'clip'"
@@ -59,7 +60,7 @@ class PiVAE(Method):
     uses_gpu = True
     defaults = {"dim": 3, "epochs": 50, "batch_size": 200, "lr": 2.5e-4, "window": 10,
                 "window_edges": "replicate", "encoder": "conv", "gen_nodes": 60, "n_blocks": 2,
-                "valid_fraction": 0.25, "shuffle": False}
+                "valid_fraction": 0.25, "shuffle": False, "cpu_threads": 1}
     # quick: ~360 steps instead of 600 (a few CPU seconds on a default synthetic recording), with smaller
     # batches and a larger step size so that it still converges as far as the published 50 epochs do there
     budgets = {"quick": {"epochs": 10, "batch_size": 64, "lr": 1e-3},
@@ -75,8 +76,9 @@ class PiVAE(Method):
         self.n_neurons = train_recording.n_neurons
         held = validation_trials(train_recording, self.params["valid_fraction"])
         fit_trials = np.setdiff1d(train_recording.trial_ids, held)
-        self.training = train(train_recording.select_trials(fit_trials), train_recording.select_trials(held),
-                              self.params, seed, self.device)
+        with cpu_threads(self.params["cpu_threads"]):
+            self.training = train(train_recording.select_trials(fit_trials), train_recording.select_trials(held),
+                                  self.params, seed, self.device)
         self.model = self.training.model
         return self
 
@@ -90,7 +92,7 @@ class PiVAE(Method):
                                 f"neurons; the model was fitted on {self.n_neurons}")
         x_all = windows(recording, self.params["window"], self.params["window_edges"])
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), cpu_threads(self.params["cpu_threads"]):
             for start in range(0, len(x_all), TRANSFORM_CHUNK):
                 x = torch.as_tensor(x_all[start:start + TRANSFORM_CHUNK], device=self.device)
                 if labels is None:

@@ -194,3 +194,13 @@ def test_mlp_encoder_takes_other_windows(recording):
     train = chronological_split(recording).train(recording)
     values = PiVAE(epochs=1, batch_size=32, encoder="mlp", window=4).fit(train, seed=0).transform(recording)
     assert values.shape == (recording.n_bins, 3) and np.isfinite(values).all()
+
+
+def test_cpu_threads_are_limited_during_fit_and_restored(recording, monkeypatch):
+    import ner_bench.builtins.methods._pivae_training as training
+    seen, before = [], torch.get_num_threads()
+    original = training.ConvPiVAE.loss
+    monkeypatch.setattr(training.ConvPiVAE, "loss",
+                        lambda self, *a: seen.append(torch.get_num_threads()) or original(self, *a))
+    PiVAE(**TINY, cpu_threads=1).fit(chronological_split(recording).train(recording), seed=0)
+    assert set(seen) == {1} and torch.get_num_threads() == before
