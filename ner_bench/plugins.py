@@ -37,6 +37,8 @@ class Registry:
     datasets: dict[str, type[Dataset]] = field(default_factory=dict)
     tasks: dict[str, type[Task]] = field(default_factory=dict)
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: built-in modules that could not be imported (an optional dependency is missing), with the reason
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def add_module(self, module: ModuleType, origin: str, require: bool = False) -> int:
         """Register the named Method/Dataset/Task classes defined in ``module``; returns how many."""
@@ -64,6 +66,9 @@ class Registry:
     def get(self, kind: str, name: str) -> type:
         table = getattr(self, kind)
         if name not in table:
+            module = next((m for m in self.unavailable if m.rsplit(".", 1)[-1] == name.replace("-", "_")), None)
+            if module:
+                raise PluginError(f"{kind[:-1]} {name!r} is not available: {self.unavailable[module]}")
             raise PluginError(f"unknown {kind[:-1]} {name!r}; available: {', '.join(sorted(table)) or 'none'}")
         return table[name]
 
@@ -75,7 +80,7 @@ def discover(plugin_files: Sequence[str | Path] = (), entry_points: bool = True)
     """Build the registry: built-ins, then installed entry points, then the given plug-in files."""
     registry = Registry()
     for package_name in BUILTIN_PACKAGES:
-        for module in _iter_package(package_name):
+        for module in _iter_package(package_name, registry.unavailable):
             registry.add_module(module, f"built-in {module.__name__}")
     if entry_points:
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -85,11 +90,18 @@ def discover(plugin_files: Sequence[str | Path] = (), entry_points: bool = True)
     return registry
 
 
-def _iter_package(package_name: str) -> Iterable[ModuleType]:
+def _iter_package(package_name: str, unavailable: dict[str, str]) -> Iterable[ModuleType]:
+    """The package's public modules; one whose optional dependency is missing is noted, not fatal."""
     package = importlib.import_module(package_name)
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            yield importlib.import_module(f"{package_name}.{info.name}")
+        if info.name.startswith("_"):
+            continue
+        name = f"{package_name}.{info.name}"
+        try:
+            yield importlib.import_module(name)
+        except ImportError as error:
+            unavailable[name] = f"{error} (install the optional dependencies: pip install 'ner-bench[all]')"
+            log.info("built-in %s unavailable: %s", name, error)
 
 
 def _add_entry_point(registry: Registry, entry: importlib.metadata.EntryPoint) -> None:

@@ -107,3 +107,23 @@ def test_entry_point_plugins_are_discovered(tmp_path, plugin_file):
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                             check=True, env={"PYTHONPATH": str(site), "PATH": ""})
     assert "third-party" in result.stdout
+
+
+def test_a_builtin_whose_dependency_is_missing_is_reported_not_fatal(monkeypatch):
+    """Without an optional extra (e.g. torch), the other plug-ins still load and the missing one explains."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("No module named 'torch'")
+        return real_import(name, *args, **kwargs)
+
+    for module in [m for m in sys.modules if m.startswith("ner_bench.builtins.methods.pivae")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    registry = discover()
+    assert "pca" in registry.methods and "pivae" not in registry.methods
+    with pytest.raises(PluginError, match="method 'pivae' is not available: No module named 'torch'.*ner-bench\\[all\\]"):
+        registry.get("methods", "pivae")

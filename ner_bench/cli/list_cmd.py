@@ -22,4 +22,7 @@ def main(args: argparse.Namespace) -> int:
     width = max((len(name) for name, _ in entries), default=0)
     for name, description in entries:
         print(f"{name:<{width}}  {description}")
+    for module, reason in registry.unavailable.items():
+        if f".{args.kind}." in module:
+            print(f"(unavailable: {module.rsplit('.', 1)[-1]}: {reason})")
     return 0
