@@ -47,7 +47,8 @@ class Precomputed(Method):
     name = "precomputed"
     description = "Embeddings read from .npz files laid out like the NER release's (path=FOLDER or GLOB)"
     in_all = False
-    defaults = {"path": ""}
+    #: ``label`` names the source in leaderboards, e.g. precomputed[path=...,label=NER (published)]
+    defaults = {"path": "", "label": ""}
 
     def __init__(self, budget: str = "quick", **params) -> None:
         super().__init__(budget, **params)

@@ -77,10 +77,16 @@ def prepare(results: pd.DataFrame, source: str = "results") -> pd.DataFrame:
 
 def method_labels(table: pd.DataFrame) -> pd.Series:
     """``method`` alone, or ``method[k=v,...]`` with the parameters that differ between variants of one
-    method present in the same table (e.g. two iteration budgets)."""
+    method present in the same table (e.g. two iteration budgets); a variant's own ``label`` parameter,
+    when given, is used as it is."""
     labels = table["method"].astype(str).copy()
     for method, rows in table.groupby("method", sort=False):
         variants = rows["method_params"].unique()
+        own = {v: _params(v).get("label") for v in variants}
+        if all(own.values()):
+            for variant, label in own.items():
+                labels[rows.index[rows["method_params"] == variant]] = str(label)
+            continue
         if len(variants) < 2:
             continue
         parsed = {v: _params(v) for v in variants}

@@ -184,3 +184,12 @@ def test_unknown_decoder_metric_combinations_without_a_target_are_kept():
     assert set(summary["metric"]) == {"diagonal_correlation", "consistency_r2"} and (summary["target"] == "-").all()
     assert (summary[summary["method"] == "x"]["rank"] == 1).all() and (summary["n_units"] == 3).all()
     assert len(pairwise) == 2 and (pairwise["t_p"] == 0).all()  # constant differences of 0.3
+
+
+def test_method_labels_use_a_variants_own_label_parameter():
+    from ner_bench.statistics import method_labels
+
+    table = pd.DataFrame({"method": ["precomputed", "precomputed", "pca"],
+                          "method_params": ['{"label": "NER (published)", "path": "/a"}',
+                                            '{"label": "CEBRA (published)", "path": "/b"}', '{"dim": 3}']})
+    assert method_labels(table).tolist() == ["NER (published)", "CEBRA (published)", "pca"]
