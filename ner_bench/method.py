@@ -25,6 +25,20 @@ class Method(ABC):
     Recording holding the training trials only; ``transform`` must use the neural activity alone (never
     behaviour: ``ner-bench check-method`` verifies it) and return a (n_bins, dim) float array.
 
+    Optional hooks and declarations a subclass may add:
+
+    - ``prepare()``: once-per-process set-up (e.g. a numba JIT warm-up on throwaway data) that the runner
+      calls *before* it starts the fit timer (and a job's ``--timeout`` clock), so compile time stays out
+      of ``fit_seconds``. It must not see the recording; make it idempotent (a module-level flag), it may
+      be called before every fit.
+    - ``check_params``: parameter overrides the contract check (``ner-bench check-method``) applies on top
+      of the ``quick`` budget, so that iterative methods stay seconds-fast there, e.g.
+      ``check_params = {"iterations": 50}``. They never apply to real runs.
+    - ``uses_behavior_at_transform = True``: declares that ``transform`` reads behaviour *by design*
+      (the ``behavior`` ceiling control, or a published leaky variant kept only to reproduce the paper);
+      the contract check then reports the method as exempt from the no-behaviour check instead of
+      failing it. A method meant to be compared must never set it.
+
     >>> from ner_bench import Method
     >>> class Mean(Method):
     ...     name, description = "mean", "Mean firing rate (1-D)"
@@ -53,10 +67,17 @@ class Method(ABC):
     resources: ClassVar[dict[str, int]] = {}
     #: per-budget parameter overrides, e.g. {"quick": {"iterations": 1500}, "paper": {"iterations": 20000}}
     budgets: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: parameter overrides applied by the contract check only (keep its fits seconds-fast)
+    check_params: ClassVar[dict[str, Any]] = {}
+    #: True only for controls whose embedding *is* behaviour (exempt from the no-behaviour check)
+    uses_behavior_at_transform: ClassVar[bool] = False
 
     def __init__(self, budget: str = "quick", **params: Any) -> None:
         self.params: dict[str, Any] = resolve_params(type(self), params, budget)
         self.budget = budget
+
+    def prepare(self) -> None:
+        """Once-per-process set-up kept out of ``fit_seconds`` (e.g. JIT warm-up); a no-op by default."""
 
     @abstractmethod
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Method":

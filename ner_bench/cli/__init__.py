@@ -9,7 +9,7 @@ import sys
 
 from ..errors import NerBenchError
 
-MODULES = {"run": "run_cmd", "list": "list_cmd", "data": "data_cmd", "leaderboard": "leaderboard_cmd"}
+MODULES = {"run": "run_cmd", "list": "list_cmd", "data": "data_cmd", "leaderboard": "leaderboard_cmd", "check-method": "check_cmd"}
 
 
 def build_parser() -> argparse.ArgumentParser:
