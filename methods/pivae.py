@@ -109,6 +109,7 @@ class PiVAEPosterior(PiVAE):
     description = ("conv-piVAE, the published leaky variant: posterior mean of q(z|x,u), which uses the "
                    "recording's behaviour labels at transform time (test trials included)")
     in_all = False
+    uses_behavior_at_transform = True  # the contract check exempts it explicitly and says so
 
     def transform(self, recording: Recording) -> np.ndarray:
         """Posterior mean of q(z|x,u): reads ``recording.labels`` (the published embedding; a leak)."""
