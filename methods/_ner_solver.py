@@ -7,7 +7,8 @@ raises if a name is registered twice, so a second registration attempt (a reload
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -45,6 +46,43 @@ def _register_once(name: str):
     return decorate
 
 
+@dataclasses.dataclass(frozen=True)
+class RankedReferences:
+    """What a batch's ``index`` slot carries for the NER solver: the reference indices and the ranking of
+    their labels, being computed in a worker thread."""
+
+    indices: torch.Tensor
+    ranking: Future
+
+
+class RankingPrefetcher:
+    """Iterates a loader one batch ahead and ranks the next batch's labels in a worker thread while the
+    current batch trains (the ranking needs the labels alone). The batches and their order are those of
+    the loader itself: its samplers have their own generators, untouched by training."""
+
+    def __init__(self, loader: cebra.data.Loader, rank) -> None:
+        self.loader, self.rank = loader, rank
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __getattr__(self, name: str):  # device, dataset, batch_size, ...: the loader's
+        return getattr(self.loader, name)
+
+    def __iter__(self) -> Iterator[cebra.data.Batch]:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner-ranking") as pool:
+            def submit(batch):
+                if batch is not None:
+                    batch.index = RankedReferences(batch.index, pool.submit(self.rank, batch.index))
+                return batch
+
+            batches = iter(self.loader)
+            upcoming = submit(next(batches, None))
+            while upcoming is not None:
+                current, upcoming = upcoming, submit(next(batches, None))
+                yield current
+
+
 @_register_once(SOLVER_NAME)
 @dataclasses.dataclass
 class NerSolver(cebra.solver.SingleSessionSolver):
@@ -56,12 +94,26 @@ class NerSolver(cebra.solver.SingleSessionSolver):
     """
 
     labels: np.ndarray = None
+    #: rank the next batch's labels in a worker thread while the current batch trains
+    prefetch: bool = True
+
+    def fit(self, loader: cebra.data.Loader, *args, **kwargs):
+        if self.prefetch:
+            loader = RankingPrefetcher(loader, self.rank_references)
+        return super().fit(loader, *args, **kwargs)
+
+    def rank_references(self, indices: torch.Tensor) -> LabelRanking:
+        """The ranking of the labels of the batch's references (labels alone: no gradient)."""
+        return self.criterion.rank(self.labels[np.asarray(indices.cpu())])
 
     def step(self, batch: cebra.data.Batch) -> dict:
-        if batch.index is None:
+        if isinstance(batch.index, RankedReferences):
+            ranking = batch.index.ranking.result()
+        elif batch.index is not None:
+            ranking = self.rank_references(batch.index)
+        else:
             raise ValueError("NerSolver needs batches that carry the reference indices in Batch.index "
                              "(see ner_bench.builtins.methods._cebra_common.ReferenceIndexedLoader)")
-        ranking = self.criterion.rank(self.labels[np.asarray(batch.index.cpu())])  # labels only: no gradient
         self.optimizer.zero_grad()
         reference = self.model(batch.reference.to(self.device))
         positive = self.model(batch.positive.to(self.device))

@@ -23,4 +23,15 @@ def run(*args, **kwargs):
 run.__doc__ = "Run methods x tasks on a dataset and return the tidy results DataFrame (see ner_bench.runner.run)."
 
 __all__ = ["Context", "Dataset", "Embedding", "EmbeddedTrials", "Method", "NerBenchError", "PluginError",
-           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "run"]
+           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "ner_loss",
+           "run"]
+
+
+def __getattr__(name: str):
+    # ner_loss needs torch: imported on first use, so that the engine imports without torch
+    if name == "ner_loss":
+        from .ner_loss import ner_loss as function
+
+        globals()["ner_loss"] = function
+        return function
+    raise AttributeError(f"module 'ner_bench' has no attribute {name!r}")

@@ -93,9 +93,10 @@ def _ascending_order(distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # equal distances have equal high bits; check the low bits only where the high bits agree
     high >>= np.uint32(column_bits)
     tied = high[:, 1:] == high[:, :-1]
-    rows, positions = np.nonzero(tied)
-    same_low = (np.take(bits, flat[rows, positions]) == np.take(bits, flat[rows, positions + 1]))
-    tied[rows[~same_low], positions[~same_low]] = False
+    candidates = np.flatnonzero(tied)
+    rows, positions = np.divmod(candidates, size - 1)
+    tied.reshape(-1)[candidates] = (np.take(bits, flat[rows, positions])
+                                    == np.take(bits, flat[rows, positions + 1]))
     flat -= row_start
     return flat, tied
 
@@ -106,7 +107,7 @@ def _group_counts(order: np.ndarray, tied: np.ndarray) -> np.ndarray:
     distances at positions p and p + 1 are equal."""
     size = len(order)
     counts = (2 - (order == np.arange(size)[:, None])).astype(np.int32)
-    rows, positions = np.nonzero(tied)
+    rows, positions = np.divmod(np.flatnonzero(tied), size - 1)
     if len(rows):
         inside = rows * size + positions  # flat index of a position whose group goes on
         flat = counts.reshape(-1)

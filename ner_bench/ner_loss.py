@@ -32,6 +32,8 @@ autograd. When some similarity is so small that ``exp`` could underflow, a log-s
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Sequence
 
 import numpy as np
@@ -190,3 +192,14 @@ def _check_embeddings(reference, positive) -> None:
                          "must have the same shape")
     if reference.shape[0] < 2:
         raise ValueError(f"ner_loss: needs at least 2 references, got {reference.shape[0]}")
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module makes ``ner_bench.ner_loss`` the module, not the function (Python binds
+    submodules onto their package): calling the module calls the function, so both spellings work."""
+
+    def __call__(self, *args, **kwargs) -> torch.Tensor:
+        return ner_loss(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
