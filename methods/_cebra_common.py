@@ -7,9 +7,11 @@ below cebra's public API are listed in ``CEBRA_HOOKS`` and checked by ``tests/te
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -64,6 +66,19 @@ class TrainingSetup:
     optimizer: torch.optim.Optimizer
 
 
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run with ``threads`` torch CPU threads (0: leave torch's setting), restoring the setting after.
+    The small encoder gains nothing from more threads, and on a busy machine they mostly wait."""
+    previous = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def check_device(device: str) -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise NerBenchError(f"argument --device: {device!r} was asked for but torch sees no CUDA device")
@@ -116,9 +131,11 @@ def train(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader) -> dict
 
 
 @torch.no_grad()
-def embed(model: torch.nn.Module, neural: np.ndarray, device: str, chunk: int = 65536) -> np.ndarray:
+def embed(model: torch.nn.Module, neural: np.ndarray, device: str, threads: int = 0,
+          chunk: int = 65536) -> np.ndarray:
     """The encoder's output for every bin (offset1 models see one bin at a time), as float32."""
     model.eval()
     inputs = torch.from_numpy(np.ascontiguousarray(neural, dtype=np.float32))
-    parts = [model(inputs[start:start + chunk].to(device)).cpu() for start in range(0, len(inputs), chunk)]
+    with torch_threads(threads):
+        parts = [model(inputs[start:start + chunk].to(device)).cpu() for start in range(0, len(inputs), chunk)]
     return torch.cat(parts).numpy().astype(np.float32)

@@ -24,7 +24,7 @@ class CEBRA(Method):
     uses_gpu = True
     version = "1"
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
-                "hidden_units": 32, "time_offset": 1, "model": "offset1-model"}
+                "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
     budgets = {"quick": {"iterations": 300}, "paper": {"iterations": 20000}}
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "CEBRA":
@@ -38,14 +38,15 @@ class CEBRA(Method):
         criterion = common.cebra.models.FixedCosineInfoNCE(temperature=p["temperature"]).to(device)
         solver = common.cebra.solver.init("single-session", model=setup.model, criterion=criterion,
                                           optimizer=setup.optimizer, tqdm_on=False)
-        self.training_ = common.train(solver, setup.loader)
+        with common.torch_threads(p["threads"]):
+            self.training_ = common.train(solver, setup.loader)
         self.model_, self.device_ = setup.model, device
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
         from ner_bench.builtins.methods._cebra_common import embed
 
-        return embed(self.model_, recording.neural, self.device_)
+        return embed(self.model_, recording.neural, self.device_, threads=self.params["threads"])
 
 
 class CEBRA16(CEBRA):

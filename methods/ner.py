@@ -17,7 +17,7 @@ class NER(Method):
     version = "1"
     #: the published training (reference-protocol.md section 3)
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
-                "hidden_units": 32, "time_offset": 1, "model": "offset1-model"}
+                "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
     budgets = {"quick": {"iterations": 300}, "paper": {"iterations": 20000}}
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "NER":
@@ -34,11 +34,12 @@ class NER(Method):
                                           criterion=NerCriterion(p["temperature"], circular_columns=(2,),
                                                                  period=360.0),
                                           labels=labels, tqdm_on=False)
-        self.training_ = common.train(solver, setup.loader)
+        with common.torch_threads(p["threads"]):
+            self.training_ = common.train(solver, setup.loader)
         self.model_, self.device_ = setup.model, device
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
         from ner_bench.builtins.methods._cebra_common import embed
 
-        return embed(self.model_, recording.neural, self.device_)
+        return embed(self.model_, recording.neural, self.device_, threads=self.params["threads"])
