@@ -16,13 +16,14 @@ import torch
 import cebra
 import cebra.data
 import cebra.solver
-from ner_bench.ner_loss import LabelRanking, ner_loss_from_ranking, rank_labels
+from ner_bench.label_ranking import LabelRanking, LabelRankTable, rank_labels
+from ner_bench.ner_loss import stacked_ner_loss
 
 SOLVER_NAME = "ner-bench-ner"
 
 
 class NerCriterion(torch.nn.Module):
-    """The NER loss as a cebra criterion: ``criterion(reference, positive, ranking)``."""
+    """The NER loss as a cebra criterion: ``criterion(items, ranking)`` with items ``[reference; positive]``."""
 
     def __init__(self, temperature: float = 1.0, circular_columns: Sequence[int] = (2,),
                  period: float = 360.0) -> None:
@@ -34,8 +35,14 @@ class NerCriterion(torch.nn.Module):
     def rank(self, labels: np.ndarray) -> LabelRanking:
         return rank_labels(labels, self.circular_columns, self.period)
 
-    def forward(self, reference: torch.Tensor, positive: torch.Tensor, ranking: LabelRanking) -> torch.Tensor:
-        return ner_loss_from_ranking(reference, positive, ranking, temperature=self.temperature)
+    def rank_table(self, labels: np.ndarray) -> LabelRankTable | None:
+        """A table of the training labels' distance ranks, when small enough to be worth it."""
+        if len(labels) > LabelRankTable.MAX_LABELS:
+            return None
+        return LabelRankTable(labels, self.circular_columns, self.period)
+
+    def forward(self, items: torch.Tensor, ranking: LabelRanking) -> torch.Tensor:
+        return stacked_ner_loss(items, ranking, temperature=self.temperature)
 
 
 def _register_once(name: str):
@@ -90,12 +97,17 @@ class NerSolver(cebra.solver.SingleSessionSolver):
 
     ``labels`` holds the training labels of every bin (NumPy, CPU). Each batch carries its reference
     indices in ``Batch.index``; both the reference and the positive view get the reference's label.
-    Negatives are not embedded: the loss contrasts every item with the whole batch.
+    Negatives are not embedded: the loss contrasts every item with the whole batch. The ranks of the
+    training labels' distances are tabulated once, so a batch's ranking is a look-up and one sort.
     """
 
     labels: np.ndarray = None
     #: rank the next batch's labels in a worker thread while the current batch trains
     prefetch: bool = True
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.rank_table = self.criterion.rank_table(self.labels) if self.labels is not None else None
 
     def fit(self, loader: cebra.data.Loader, *args, **kwargs):
         if self.prefetch:
@@ -104,7 +116,10 @@ class NerSolver(cebra.solver.SingleSessionSolver):
 
     def rank_references(self, indices: torch.Tensor) -> LabelRanking:
         """The ranking of the labels of the batch's references (labels alone: no gradient)."""
-        return self.criterion.rank(self.labels[np.asarray(indices.cpu())])
+        indices = np.asarray(indices.cpu())
+        if self.rank_table is not None:
+            return self.rank_table.rank(indices)
+        return self.criterion.rank(self.labels[indices])
 
     def step(self, batch: cebra.data.Batch) -> dict:
         if isinstance(batch.index, RankedReferences):
@@ -115,9 +130,8 @@ class NerSolver(cebra.solver.SingleSessionSolver):
             raise ValueError("NerSolver needs batches that carry the reference indices in Batch.index "
                              "(see ner_bench.builtins.methods._cebra_common.ReferenceIndexedLoader)")
         self.optimizer.zero_grad()
-        reference = self.model(batch.reference.to(self.device))
-        positive = self.model(batch.positive.to(self.device))
-        loss = self.criterion(reference, positive, ranking)
+        items = self.model(torch.cat([batch.reference, batch.positive]).to(self.device))  # one forward pass
+        loss = self.criterion(items, ranking)
         loss.backward()
         self.optimizer.step()
         value = loss.item()

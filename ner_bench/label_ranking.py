@@ -35,19 +35,22 @@ class LabelRanking:
 
 
 def label_distance(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[int] = (2,),
-                   period: float = 360.0) -> np.ndarray:
-    """(B, B) label distances in the labels' floating type (float32 or float64): L1 over the columns; a
-    circular column's values are first reduced modulo ``period`` and its gap g counts as min(g, period - g)."""
+                   period: float = 360.0, others: np.ndarray | None = None) -> np.ndarray:
+    """(B, B) label distances (or (B, len(others)) to ``others``) in the labels' floating type (float32 or
+    float64): L1 over the columns; a circular column's values are first reduced modulo ``period`` and its
+    gap g counts as min(g, period - g)."""
     values = as_label_array(labels)
+    others = values if others is None else np.asarray(others, dtype=values.dtype)
     circular = {c % values.shape[1] for c in circular_columns}
     kind = values.dtype.type
-    total = np.zeros((len(values), len(values)), dtype=values.dtype)
+    total = np.zeros((len(values), len(others)), dtype=values.dtype)
     gap = np.empty_like(total)
     for column in range(values.shape[1]):  # column by column, left to right: ties stay exact
-        column_values = values[:, column]
+        column_values, other_values = values[:, column], others[:, column]
         if column in circular:
             column_values = np.remainder(column_values, kind(period))
-        np.subtract(column_values[:, None], column_values[None, :], out=gap)
+            other_values = np.remainder(other_values, kind(period))
+        np.subtract(column_values[:, None], other_values[None, :], out=gap)
         np.abs(gap, out=gap)
         if column in circular:
             np.minimum(gap, kind(period) - gap, out=gap)
@@ -64,6 +67,54 @@ def rank_labels(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[in
     group_count = _group_counts(order, tied[:, ::-1])
     return LabelRanking(order=torch.from_numpy(order), group_count=torch.from_numpy(group_count.astype(
         distance.dtype)))
+
+
+class LabelRankTable:
+    """Dense ranks of the label distances among a fixed set of labels (a recording's training bins),
+    computed once, so that ranking a batch of them is a table look-up and one packed 32-bit sort: no
+    distances and no second sort per step. ``rank(indices)`` equals ``rank_labels(labels[indices])`` (up to
+    the order within ties, which the loss ignores). The table holds len(labels)^2 uint16 values.
+    """
+
+    #: above this many labels the table (labels^2 x 2 bytes) is not worth its memory
+    MAX_LABELS = 12000
+
+    def __init__(self, labels: np.ndarray, circular_columns: Sequence[int] = (2,), period: float = 360.0,
+                 rows_per_chunk: int = 256) -> None:
+        values = as_label_array(labels)
+        size = len(values)
+        if size > self.MAX_LABELS:
+            raise ValueError(f"LabelRankTable: {size} labels is more than {self.MAX_LABELS}")
+        self.ranks = np.empty((size, size), dtype=np.uint16)  # ranks[i, j]: dense rank of d_ij in row i
+        for start in range(0, size, rows_per_chunk):
+            distance = label_distance(values[start:start + rows_per_chunk], circular_columns, period,
+                                      others=values)
+            order = np.argsort(distance, axis=1)
+            ordered = np.take_along_axis(distance, order, axis=1)
+            dense = np.zeros(ordered.shape, dtype=np.uint16)
+            np.cumsum(ordered[:, 1:] != ordered[:, :-1], axis=1, out=dense[:, 1:])
+            np.put_along_axis(self.ranks[start:start + rows_per_chunk], order, dense, axis=1)
+        self.rank_bits = max(1, int(size - 1).bit_length())
+
+    def __len__(self) -> int:
+        return len(self.ranks)
+
+    def rank(self, indices: np.ndarray | torch.Tensor) -> LabelRanking:
+        """The ranking of the labels at ``indices`` (a batch of rows of the table)."""
+        indices = np.asarray(indices.cpu() if torch.is_tensor(indices) else indices, dtype=np.intp)
+        size = len(indices)
+        column_bits = max(1, int(size - 1).bit_length())
+        if self.rank_bits + column_bits > 32:
+            raise ValueError(f"LabelRankTable: a batch of {size} is too large to pack")
+        keys = np.take(self.ranks[indices], indices, axis=1).astype(np.uint32) << np.uint32(column_bits)
+        keys |= np.arange(size, dtype=np.uint32)
+        keys.sort(axis=1)  # ascending distance, ties by column
+        order = (keys[:, ::-1] & np.uint32((1 << column_bits) - 1)).astype(np.int64)  # far to near
+        keys >>= np.uint32(column_bits)
+        tied = keys[:, :0:-1] == keys[:, -2::-1]  # far to near: positions p and p + 1 equally far
+        group_count = _group_counts(order, tied)
+        return LabelRanking(order=torch.from_numpy(order), group_count=torch.from_numpy(group_count.astype(
+            np.float32)))
 
 
 def _ascending_order(distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,11 +162,10 @@ def _group_counts(order: np.ndarray, tied: np.ndarray) -> np.ndarray:
     if len(rows):
         inside = rows * size + positions  # flat index of a position whose group goes on
         flat = counts.reshape(-1)
-        # a run of consecutive tied positions ends one past its last member
-        run_ends = np.r_[inside[1:] != inside[:-1] + 1, True]
-        run_id = np.cumsum(np.r_[True, run_ends[:-1]]) - 1
-        group_end = inside[run_ends][run_id] + 1
-        np.add.at(flat, group_end, flat[inside])
+        # a run of consecutive tied positions ends one past its last member (runs never cross rows)
+        run_starts = np.flatnonzero(np.r_[True, inside[1:] != inside[:-1] + 1])
+        group_ends = inside[np.r_[run_starts[1:], len(inside)] - 1] + 1
+        flat[group_ends] += np.add.reduceat(flat[inside], run_starts)
         flat[inside] = 0
     return counts
 

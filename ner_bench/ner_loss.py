@@ -41,7 +41,8 @@ import torch
 
 from .label_ranking import LabelRanking, as_label_array, label_distance, rank_labels
 
-__all__ = ["LabelRanking", "label_distance", "ner_loss", "ner_loss_from_ranking", "rank_labels"]
+__all__ = ["LabelRanking", "label_distance", "ner_loss", "ner_loss_from_ranking", "rank_labels",
+           "stacked_ner_loss"]
 
 # exp(-x) stays a normal float for x up to these; beyond, the log-space path is used
 _LARGEST_SAFE_EXPONENT = {torch.float32: 80.0, torch.float64: 700.0}
@@ -87,12 +88,16 @@ def ner_loss_from_ranking(reference: torch.Tensor, positive: torch.Tensor, ranki
                           temperature: float = 1.0) -> torch.Tensor:
     """:func:`ner_loss` with the label ranking prepared beforehand by :func:`rank_labels`."""
     _check_embeddings(reference, positive)
-    if ranking.batch_size != reference.shape[0]:
-        raise ValueError(f"ner_loss: the ranking is for {ranking.batch_size} labels, the batch has "
-                         f"{reference.shape[0]}")
+    return stacked_ner_loss(torch.cat([reference, positive]), ranking, temperature=temperature)
+
+
+def stacked_ner_loss(items: torch.Tensor, ranking: LabelRanking, *, temperature: float = 1.0) -> torch.Tensor:
+    """:func:`ner_loss_from_ranking` of the stacked items ``[reference; positive]`` ((2B, D))."""
+    if items.ndim != 2 or items.shape[0] != 2 * ranking.batch_size:
+        raise ValueError(f"ner_loss: expected {2 * ranking.batch_size} stacked items (B = {ranking.batch_size} "
+                         f"references and their positives), got shape {tuple(items.shape)}")
     if not temperature > 0:
         raise ValueError(f"ner_loss: temperature must be positive, got {temperature}")
-    items = torch.cat([reference, positive])
     order = ranking.order.to(items.device)
     group_count = ranking.group_count.to(items.device, items.dtype)
     # |z_a - z_b| <= 2 max |z|: while exp(-that / tau) is a normal float, plain sums of exp are exact to
@@ -118,9 +123,9 @@ class _RankContrast(torch.autograd.Function):
         n, half = items.shape[0], items.shape[0] // 2
         squared = _squared_distances(items.detach())
         inverse_distance = squared.rsqrt().nan_to_num_(posinf=0.0)  # 0 on the diagonal and for duplicates
-        distance = squared.mul_(inverse_distance)
-        similarity_sum = float(distance.sum()) * (-1.0 / temperature)
-        exp_similarity = distance.mul_(-1.0 / temperature).exp_()
+        similarity = torch.addcmul(items.new_zeros(()), squared, inverse_distance, value=-1.0 / temperature)
+        similarity_sum = float(similarity.sum())
+        exp_similarity = _exp_(similarity)
         per_label = torch.add(exp_similarity[:, :half], exp_similarity[:, half:])  # (n, B)
         # anchor a's own label column holds only its twin (a + B or a - B): j = a is left out
         per_label[:half].diagonal().copy_(exp_similarity[:half, half:].diagonal())
@@ -128,7 +133,7 @@ class _RankContrast(torch.autograd.Function):
         positions = order.expand(2, half, half)
         denominators = per_label.view(2, half, half).gather(2, positions).cumsum_(2)
         denominators.clamp_min_(torch.finfo(items.dtype).tiny)
-        log_terms = float(denominators.log().mul_(group_count).sum())
+        log_terms = float(_log(denominators).mul_(group_count).sum())
         loss = items.new_tensor((log_terms - similarity_sum) / (n * (n - 1)))
         ctx.save_for_backward(items, exp_similarity.mul_(inverse_distance), inverse_distance, denominators,
                               order, group_count)
@@ -142,11 +147,27 @@ class _RankContrast(torch.autograd.Function):
         # coupling_ab = (d loss / d distance_ab) / distance_ab
         #             = scale * (E_ab * R[a, column of b] - 1) / distance_ab
         scale = float(grad_loss) * -1.0 / (ctx.temperature * n * (n - 1))
-        per_position = torch.div(group_count, denominators).flip(2).cumsum_(2).flip(2).mul_(scale)
-        per_label = torch.empty_like(per_position).scatter_(2, order.expand(2, half, half), per_position)
+        # reverse cumulative sum: flip to near-to-far, sum, and scatter with the flipped order
+        from_here_on = torch.div(group_count, denominators).flip(2).cumsum_(2).mul_(scale)
+        per_label = torch.empty_like(from_here_on).scatter_(2, order.flip(1).expand(2, half, half), from_here_on)
         coupling = exp_over_distance.view(n, 2, half) * per_label.view(n, 1, half)
         coupling = coupling.view(n, n).sub_(inverse_distance, alpha=scale)
         return _distance_backward(items.detach(), coupling), None, None, None
+
+
+def _exp_(values: torch.Tensor) -> torch.Tensor:
+    """In-place exp; on the CPU through NumPy, whose vectorised exp is about twice as fast as torch's."""
+    if values.device.type == "cpu" and values.is_contiguous():
+        np.exp(values.numpy(), out=values.numpy())
+        return values
+    return values.exp_()
+
+
+def _log(values: torch.Tensor) -> torch.Tensor:
+    """log into a new tensor; on the CPU through NumPy (as :func:`_exp_`)."""
+    if values.device.type == "cpu" and values.is_contiguous():
+        return torch.from_numpy(np.log(values.numpy()))
+    return values.log()
 
 
 def _squared_distances(items: torch.Tensor) -> torch.Tensor:
