@@ -102,7 +102,8 @@ class NerSolver(cebra.solver.SingleSessionSolver):
     """
 
     labels: np.ndarray = None
-    #: rank the next batch's labels in a worker thread while the current batch trains
+    #: rank the next batch's labels in a worker thread while the current batch trains (worth it when the
+    #: encoder runs on a GPU; on a 2-core CPU the thread only competes with torch, so NER uses it off CPU)
     prefetch: bool = True
 
     def __post_init__(self):
