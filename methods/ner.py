@@ -18,7 +18,7 @@ class NER(Method):
     #: the published training (reference-protocol.md section 3)
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
                 "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
-    budgets = {"quick": {"iterations": 150}, "paper": {"iterations": 20000}}
+    budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000}}
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "NER":
         from ner_bench.builtins.methods import _cebra_common as common
