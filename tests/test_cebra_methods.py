@@ -58,12 +58,29 @@ def test_published_defaults_and_budgets():
     assert methods["ner"](iterations="2000", dim="3").params["iterations"] == 2000
 
 
-def test_ranking_prefetch_does_not_change_training(recording, monkeypatch):
-    from ner_bench.builtins.methods import _ner_solver
+@pytest.mark.parametrize("table", [True, False])
+def test_prefetch_and_rank_table_do_not_change_training(recording, table):
+    """Ranking batches in a worker thread, from the rank table or per batch, trains the same model."""
+    from ner_bench.builtins.methods import _cebra_common as common
+    from ner_bench.builtins.methods._ner_solver import SOLVER_NAME, NerCriterion
 
-    with_prefetch = fit_transform("ner", recording, seed=2)[1]
-    monkeypatch.setattr(_ner_solver.NerSolver, "fit", _ner_solver.cebra.solver.SingleSessionSolver.fit)
-    np.testing.assert_array_equal(with_prefetch, fit_transform("ner", recording, seed=2)[1])
+    train = chronological_split(recording).train(recording)
+    labels = train.labels.astype(np.float32)
+
+    def trained_embedding(prefetch):
+        setup = common.make_setup(train.neural, labels[:, :2], dim=3, hidden_units=8, model_architecture=
+                                  "offset1-model", iterations=5, batch_size=32, time_offset=1,
+                                  learning_rate=1e-3, seed=7, device="cpu")
+        solver = cebra.solver.init(SOLVER_NAME, model=setup.model, optimizer=setup.optimizer,
+                                   criterion=NerCriterion(), labels=labels, prefetch=prefetch, tqdm_on=False)
+        if not table:
+            solver.rank_table = None
+        solver.fit(setup.loader)
+        return common.embed(setup.model, recording.neural, "cpu"), solver.history
+
+    (with_prefetch, history), (without, history_without) = trained_embedding(True), trained_embedding(False)
+    np.testing.assert_array_equal(with_prefetch, without)
+    assert history == history_without and len(history) == 5
 
 
 def test_plugin_discovery_does_not_import_cebra():
