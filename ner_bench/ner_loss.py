@@ -149,7 +149,8 @@ class _RankContrast(torch.autograd.Function):
         scale = float(grad_loss) * -1.0 / (ctx.temperature * n * (n - 1))
         # reverse cumulative sum: flip to near-to-far, sum, and scatter with the flipped order
         from_here_on = torch.div(group_count, denominators).flip(2).cumsum_(2).mul_(scale)
-        per_label = torch.empty_like(from_here_on).scatter_(2, order.flip(1).expand(2, half, half), from_here_on)
+        near_to_far = order.flip(1).expand(2, half, half)
+        per_label = torch.empty_like(from_here_on).scatter_(2, near_to_far, from_here_on)
         coupling = exp_over_distance.view(n, 2, half) * per_label.view(n, 1, half)
         coupling = coupling.view(n, n).sub_(inverse_distance, alpha=scale)
         return _distance_backward(items.detach(), coupling), None, None, None

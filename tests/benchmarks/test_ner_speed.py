@@ -4,9 +4,9 @@
 
 Goals (issue 4): loss forward+backward at least 50x faster than the O(n^3) transcription, and one NER
 training step at most 2x one CEBRA step on the same data and encoder (``ner_step``: as the method trains
-on the CPU; ``ner_step_prefetch``: with the batch ranking in a worker thread, as on a GPU). The ratios are printed at the end of
-the run (measure them in one run: other jobs on the machine move absolute times). Torch CPU threads:
-``NER_BENCH_THREADS`` (default 1, the methods' default ``threads`` parameter).
+on the CPU; ``ner_step_prefetch``: with the batch ranking in a worker thread, as on a GPU). The ratios are
+printed at the end of the run (compare within one run: other jobs on the machine move absolute times).
+Torch CPU threads: ``NER_BENCH_THREADS`` (default 1, the methods' default ``threads`` parameter).
 """
 
 from __future__ import annotations
