@@ -30,4 +30,15 @@ def leaderboard(*args, **kwargs):
     return _leaderboard(*args, **kwargs)
 
 __all__ = ["Context", "Dataset", "Embedding", "EmbeddedTrials", "Method", "NerBenchError", "PluginError",
-           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "leaderboard", "run"]
+           "Protocol", "Recording", "RecordingError", "Split", "Task", "Unit", "chronological_split", "leaderboard",
+           "ner_loss", "run"]
+
+
+def __getattr__(name: str):
+    # ner_loss needs torch: imported on first use, so that the engine imports without torch
+    if name == "ner_loss":
+        from .ner_loss import ner_loss as function
+
+        globals()["ner_loss"] = function
+        return function
+    raise AttributeError(f"module 'ner_bench' has no attribute {name!r}")

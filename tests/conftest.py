@@ -28,6 +28,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_configure(config):
+    config.benchmark_summary = []  # lines a benchmark leaves for the end of the run (e.g. speed ratios)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    for line in getattr(config, "benchmark_summary", []):
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def release_dir() -> Path:
     if not (RELEASE / "MANIFEST.tsv").exists():

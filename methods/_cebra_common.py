@@ -1,0 +1,141 @@
+"""Shared machinery of the methods built on the pinned cebra package (NER and CEBRA): the data set, the
+seeded ``time_delta`` loader that also carries the reference indices, the training loop and the embedding.
+
+Imported only inside ``fit`` (importing cebra takes seconds), never at plug-in discovery. The hooks used
+below cebra's public API are listed in ``CEBRA_HOOKS`` and checked by ``tests/test_cebra_hooks.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from ner_bench import NerBenchError
+
+try:
+    import cebra
+    import cebra.data
+    import cebra.models
+    import cebra.solver
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise NerBenchError("the cebra-based methods (ner, cebra, cebra-16) need the pinned cebra package: "
+                        "pip install 'ner-bench[cebra]'") from error
+
+log = logging.getLogger(__name__)
+
+CEBRA_VERSION = "0.6.1"
+#: attributes below cebra's public API that this module relies on (cebra is pinned to CEBRA_VERSION)
+CEBRA_HOOKS = (
+    "cebra.data.ContinuousDataLoader.distribution",  # the TimedeltaDistribution built in __post_init__
+    "TimedeltaDistribution.generator / .prior.generator",  # torch.Generators, reseeded for determinism
+    "cebra.data.Loader.get_indices / Dataset.load_batch",  # used to build each batch
+    "cebra.data.Batch.index",  # spare slot: carries the reference indices to the solver
+)
+
+
+def check_cebra_version() -> None:
+    if cebra.__version__ != CEBRA_VERSION:
+        raise NerBenchError(f"the cebra-based methods are written for cebra=={CEBRA_VERSION} (hooks below its "
+                            f"public API), found cebra {cebra.__version__}: pip install 'cebra=={CEBRA_VERSION}'")
+
+
+class ReferenceIndexedLoader(cebra.data.ContinuousDataLoader):
+    """CEBRA's continuous loader whose batches also carry the reference indices in ``Batch.index``
+    (single-session training leaves that slot unused), so that a loss can look up the batch's labels."""
+
+    def __iter__(self):
+        for _ in range(len(self)):
+            index = self.get_indices(num_samples=self.batch_size)
+            batch = self.dataset.load_batch(index)
+            batch.index = index.reference
+            yield batch
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """What both methods train with: the encoder, the loader over the training bins, the optimizer."""
+
+    model: torch.nn.Module
+    loader: ReferenceIndexedLoader
+    optimizer: torch.optim.Optimizer
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run with ``threads`` torch CPU threads (0: leave torch's setting), restoring the setting after.
+    The small encoder gains nothing from more threads, and on a busy machine they mostly wait."""
+    previous = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def check_device(device: str) -> str:
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise NerBenchError(f"argument --device: {device!r} was asked for but torch sees no CUDA device")
+    if not (device == "cpu" or device.startswith("cuda")):
+        raise NerBenchError(f"argument --device: expected 'cpu' or 'cuda[:N]', got {device!r}")
+    return device
+
+
+def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidden_units: int,
+               model_architecture: str, iterations: int, batch_size: int, time_offset: int,
+               learning_rate: float, seed: int, device: str) -> TrainingSetup:
+    """Encoder and seeded loader: references uniform over the training bins, positives by ``time_delta``
+    (query = label of the reference + a random observed change over ``time_offset`` bins, positive = the
+    bin whose ``search_labels`` are nearest to the query)."""
+    check_cebra_version()
+    device = check_device(device)
+    torch.manual_seed(seed)  # the encoder's initial weights
+    model = cebra.models.init(model_architecture, num_neurons=neural.shape[1], num_units=hidden_units,
+                              num_output=dim).to(device)
+    dataset = cebra.data.TensorDataset(np.ascontiguousarray(neural, dtype=np.float32),
+                                       continuous=np.ascontiguousarray(search_labels, dtype=np.float32),
+                                       device=device)
+    dataset.configure_for(model)
+    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=iterations, batch_size=batch_size,
+                                    conditional="time_delta", time_offset=time_offset)
+    seed_loader(loader, seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
+
+
+def seed_loader(loader: cebra.data.ContinuousDataLoader, seed: int) -> None:
+    """cebra 0.6.1 seeds its samplers from the OS (``Generator.seed()``): reseed them from ``seed``."""
+    distribution = loader.distribution
+    distribution.generator.manual_seed(seed)
+    distribution.prior.generator.manual_seed(seed + 1)
+
+
+def train(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader) -> dict:
+    """Run the solver over the loader; returns the first and last loss and the steps per second."""
+    started = time.perf_counter()
+    solver.fit(loader)
+    seconds = time.perf_counter() - started
+    history = solver.history
+    summary = {"first_loss": float(history[0]) if history else float("nan"),
+               "last_loss": float(np.mean(history[-50:])) if history else float("nan"),
+               "steps_per_second": len(history) / seconds if seconds > 0 else float("nan")}
+    log.info("trained %d steps: loss %.4f -> %.4f, %.1f it/s", len(history), summary["first_loss"],
+             summary["last_loss"], summary["steps_per_second"])
+    return summary
+
+
+@torch.no_grad()
+def embed(model: torch.nn.Module, neural: np.ndarray, device: str, threads: int = 0,
+          chunk: int = 65536) -> np.ndarray:
+    """The encoder's output for every bin (offset1 models see one bin at a time), as float32."""
+    model.eval()
+    inputs = torch.from_numpy(np.ascontiguousarray(neural, dtype=np.float32))
+    with torch_threads(threads):
+        parts = [model(inputs[start:start + chunk].to(device)).cpu() for start in range(0, len(inputs), chunk)]
+    return torch.cat(parts).numpy().astype(np.float32)
