@@ -9,7 +9,9 @@ latent model, smoothed with a Gaussian of sd 1.5 bins over the padded trial befo
 - M1 neurons are tuned to velocity 90 ms ahead (they lead movement) and to speed;
 - PMd neurons are tuned to the target direction with an early, preparatory time course, weakly to velocity;
 - S1 neurons are tuned to velocity 90 ms behind (they lag movement);
-- every neuron also carries a condition-independent component, a baseline and a gain.
+- every neuron also carries a condition-independent component, a baseline and a gain;
+- and task-unrelated activity (``nuisance``: four smooth latent processes that vary from trial to trial,
+  plus a per-trial excitability), so that, as in real cortex, the largest variance is not all movement.
 
 Across days a hemisphere-area keeps a pool of neurons from which each session records a drifting subset
 (neurons lost and gained), and preferred directions and gains change slowly. The two hemispheres draw
@@ -29,6 +31,7 @@ TRIAL_BINS = 40
 BIN_SIZE = 0.03
 PAD = 8  # bins simulated before and after a trial so that smoothing sees the whole trial
 N_DIRECTIONS = 8
+N_NUISANCE = 4  # task-unrelated latent processes
 LEAD_BINS = {"M1": 3, "PMd": 3, "S1": -3}  # neural bin t reflects velocity at t + lead
 
 
@@ -42,18 +45,19 @@ class _Population:
     speed_weight: np.ndarray
     ci_weight: np.ndarray
     direction_weight: np.ndarray  # PMd-like preparatory tuning
+    nuisance_weight: np.ndarray  # (size, k) loadings on task-unrelated latent processes
 
 
 class SyntheticReaching(Dataset):
     name = "synthetic"
     description = "Embedded synthetic center-out reaching (M1, PMd, S1; drift across days, two hemispheres)"
     defaults = {"seed": 0, "n_sessions": 4, "n_s1_sessions": 2, "n_trials": 96, "n_neurons": 40,
-                "pool_size": 56, "max_rate_hz": 100.0}
+                "pool_size": 56, "max_rate_hz": 100.0, "nuisance": 0.25}
 
     def load(self) -> list[Recording]:
         o = self.options
         rng = np.random.default_rng(o["seed"])
-        pools = {key: _make_pool(rng, o["pool_size"], area=key[1]) for key in
+        pools = {key: _make_pool(rng, o["pool_size"], area=key[1], nuisance=o["nuisance"]) for key in
                  [("right", "M1"), ("left", "M1"), ("left", "PMd"), ("left", "S1")]}
         recordings = []
         half = max(1, o["n_sessions"] // 2)
@@ -117,12 +121,13 @@ def _simulate_behaviour(rng: np.random.Generator, n_trials: int) -> _Behaviour:
                       prep=prep, ci=ci)
 
 
-def _make_pool(rng: np.random.Generator, size: int, area: str) -> _Population:
+def _make_pool(rng: np.random.Generator, size: int, area: str, nuisance: float) -> _Population:
     direction_weight = rng.uniform(0.8, 1.4, size) if area == "PMd" else np.zeros(size)
     gain = rng.uniform(0.03, 0.06, size) * (0.4 if area == "PMd" else 1.0)  # per cm/s of velocity
     return _Population(baseline=np.log(rng.uniform(3.0, 20.0, size)), gain=gain,
                        preferred=rng.uniform(0, 2 * np.pi, size), speed_weight=rng.normal(0.01, 0.01, size),
-                       ci_weight=rng.normal(0.3, 0.3, size), direction_weight=direction_weight)
+                       ci_weight=rng.normal(0.3, 0.3, size), direction_weight=direction_weight,
+                       nuisance_weight=rng.normal(0, nuisance, (size, N_NUISANCE)))
 
 
 def _drift(pool: _Population, seed: int, key: tuple, day: int) -> _Population:
@@ -133,7 +138,7 @@ def _drift(pool: _Population, seed: int, key: tuple, day: int) -> _Population:
     gain_walk = np.exp(rng_for(seed, "gain-walk", *key).normal(0, 0.05, (day + 1, n))[:day].sum(axis=0))
     return _Population(baseline=pool.baseline, gain=pool.gain * gain_walk, preferred=pool.preferred + walk,
                        speed_weight=pool.speed_weight, ci_weight=pool.ci_weight,
-                       direction_weight=pool.direction_weight)
+                       direction_weight=pool.direction_weight, nuisance_weight=pool.nuisance_weight)
 
 
 def _recorded_subset(options: dict, hemisphere: str, area: str, day: int) -> np.ndarray:
@@ -145,6 +150,18 @@ def _recorded_subset(options: dict, hemisphere: str, area: str, day: int) -> np.
     return np.sort(order[(start + np.arange(n)) % size])
 
 
+def _nuisance(rng, pool: _Population, neurons: np.ndarray, velocity: np.ndarray) -> np.ndarray:
+    """Activity unrelated to the task, as real cortex has plenty of: a few smooth latent processes that
+    vary from trial to trial, and a per-trial excitability shared by all neurons. It carries much of the
+    variance, so the top principal components are not simply velocity."""
+    n_trials, n_bins = velocity.shape[:2]
+    k = pool.nuisance_weight.shape[1]
+    latents = gaussian_filter1d(rng.normal(size=(n_trials, n_bins, k)), sigma=4.0, axis=1)
+    latents /= latents.std(axis=(0, 1), keepdims=True)
+    excitability = rng.normal(0, 0.15, (n_trials, 1, 1))
+    return latents @ pool.nuisance_weight[neurons].T + excitability
+
+
 def _spikes(rng, pool: _Population, neurons: np.ndarray, behaviour: _Behaviour, area: str,
             max_rate_hz: float) -> np.ndarray:
     velocity = np.roll(behaviour.padded_velocity, -LEAD_BINS[area], axis=1)  # neural bin t ~ velocity t+lead
@@ -154,7 +171,7 @@ def _spikes(rng, pool: _Population, neurons: np.ndarray, behaviour: _Behaviour, 
     target = np.deg2rad(behaviour.padded_direction * 45.0)[:, None, None]
     preparatory = (pool.direction_weight[neurons] * np.cos(target - pd) * behaviour.prep[None, :, None])
     ci = behaviour.ci[..., None] * pool.ci_weight[neurons]
-    log_rate = pool.baseline[neurons] + tuning + speed + preparatory + ci
+    log_rate = pool.baseline[neurons] + tuning + speed + preparatory + ci + _nuisance(rng, pool, neurons, velocity)
     rate_hz = np.minimum(np.exp(log_rate), max_rate_hz)
     counts = rng.poisson(rate_hz * BIN_SIZE).astype(float)
     smoothed = gaussian_filter1d(counts, sigma=1.5, axis=1, mode="nearest")
