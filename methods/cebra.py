@@ -11,42 +11,18 @@ that both are seeded alike and their per-step costs compare.
 
 from __future__ import annotations
 
-import numpy as np
-
-from ner_bench import Method, Recording
+from ner_bench.builtins.methods._cebra_method import CebraEncoderMethod
 
 
-class CEBRA(Method):
+class CEBRA(CebraEncoderMethod):
     name = "cebra"
     description = ("CEBRA (cebra 0.6.1): offset1-model, InfoNCE with cosine similarity, time_delta positives "
                    "on [10*vx, 10*vy, theta]; 3-D (published baseline)")
-    supervised = True
-    uses_gpu = True
-    version = "1"
-    defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
-                "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
-    budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000}}
 
-    def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "CEBRA":
-        from ner_bench.builtins.methods import _cebra_common as common
-
-        p = self.params
-        setup = common.make_setup(train.neural, train.labels, dim=p["dim"], hidden_units=p["hidden_units"],
-                                  model_architecture=p["model"], iterations=p["iterations"],
-                                  batch_size=p["batch_size"], time_offset=p["time_offset"],
-                                  learning_rate=p["learning_rate"], seed=seed, device=device)
-        criterion = common.cebra.models.FixedCosineInfoNCE(temperature=p["temperature"]).to(device)
-        solver = common.cebra.solver.init("single-session", model=setup.model, criterion=criterion,
-                                          optimizer=setup.optimizer, tqdm_on=False)
-        with common.torch_threads(p["threads"]):
-            self.training_ = common.train(solver, setup.loader)
-        self.model_, self.device_ = setup.model, device
-        return self
-
-    def transform(self, recording: Recording) -> np.ndarray:
-        from ner_bench.builtins.methods._cebra_common import embed
-
-        return embed(self.model_, recording.neural, self.device_, threads=self.params["threads"])
+    def make_solver(self, common, setup, labels, device):
+        criterion = common.cebra.models.FixedCosineInfoNCE(temperature=self.params["temperature"]).to(device)
+        return common.cebra.solver.init("single-session", model=setup.model, criterion=criterion,
+                                        optimizer=setup.optimizer, tqdm_on=False)
 
 
 class CEBRA16(CEBRA):

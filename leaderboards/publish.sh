@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Regenerates leaderboards/reaching/ from the NER release files in DATA (default ../shared/data/ner-release):
+# the strict benchmark on every recording at hand (all methods, all tasks, 3 seeds), and the published
+# embeddings at hand under the paper protocol and under strict, side by side.
+# Usage: bash leaderboards/publish.sh [DATA] [ITERATIONS]   (from the repository root)
+set -euo pipefail
+DATA=${1:-../shared/data/ner-release}
+ITERATIONS=${2:-500}   # NER/CEBRA training steps; the published runs used 20 000 (GPU)
+RUNS=${RUNS:-results-publish}
+JOBS=${JOBS:-2}
+NPZ="$DATA/data_NER/M1 4+6+6"
+METHODS="ner[iterations=$ITERATIONS],cebra[iterations=$ITERATIONS],cebra-16[iterations=$ITERATIONS],pivae,pca,pca-avg,dpca,umap,umap-label,raw,random,behavior"
+PUBLISHED="precomputed[path=$NPZ/NER_Chewie/NPZ,label=NER (published embedding)],precomputed[path=$NPZ/Cebra_Chewie/NPZ,label=CEBRA (published embedding)]"
+
+ner-bench run --methods "$METHODS" --task all --dataset reaching --data-dir "$DATA" --seeds 0,1,2 \
+    --jobs "$JOBS" --out "$RUNS/strict" || echo "some fits failed: see $RUNS/strict/results.csv"
+for protocol in paper strict; do
+  ner-bench run --methods "$PUBLISHED" --task within-session,cross-session --dataset reaching --data-dir "$DATA" \
+      --sessions 2015-06-29,2015-06-30 --protocol "$protocol" --out "$RUNS/published-$protocol"
+done
+ner-bench leaderboard "$RUNS/strict" "$RUNS/published-paper" "$RUNS/published-strict" \
+    --out leaderboards/reaching --data-dir "$DATA"
