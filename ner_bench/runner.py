@@ -200,6 +200,9 @@ def evaluate_unit(task: Task, choice: MethodChoice, seed: int, unit: Unit, split
         embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
         try:
             metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
+        except NerBenchError as error:  # an explained failure (e.g. embeddings of different sizes)
+            log.error("task %s failed on %s -> %s: %s", task.name, unit.train.id, unit.test.id, error)
+            return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
         except Exception as error:
             log.exception("task %s failed on %s", task.name, unit)
             return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]

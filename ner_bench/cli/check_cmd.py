@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import add_plugin_option
 from ..contract import all_passed, check_method, format_report
 from ..method import BUDGETS
 from ..plugins import discover
@@ -17,8 +18,7 @@ def add_parser(commands) -> None:
                     "finite values, same output for the same seed, no use of behaviour in transform, and "
                     "the fit time. Exit code 1 when a check fails.")
     parser.add_argument("name", help='method name, parameters in brackets allowed, e.g. "umap[dim=3]"')
-    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                        help="load methods from this Python file (repeatable)")
+    add_plugin_option(parser)
     parser.add_argument("--budget", default="quick", choices=BUDGETS, help="training budget (default quick)")
     parser.add_argument("--seed", type=int, default=0, help="seed of both fits (default 0)")
     parser.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",

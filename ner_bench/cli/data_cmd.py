@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .options import add_plugin_option
 from ..download import FileStore, RemoteFile, data_home_origin
 from ..errors import NerBenchError
 from ..plugins import discover
@@ -28,8 +29,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--sessions", type=comma_list, default=[], help="only these session dates or ids")
     parser.add_argument("--areas", type=comma_list, default=[], help="only these areas, e.g. M1,PMd")
     parser.add_argument("--force", action="store_true", help="download: replace files that fail verification")
-    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                        help="also load plug-ins from this Python file (repeatable)")
+    add_plugin_option(parser)
     parser.set_defaults(handler=main)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import add_plugin_option
 from ..statistics import DEFAULT_ALPHA
 
 
@@ -24,8 +25,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--dataset", default=None,
                         help="dataset spec to load recordings for the trajectories (default: the results' dataset)")
     parser.add_argument("--data-dir", default=None, help="folder with the dataset's files")
-    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                        help="plug-in file defining the dataset (repeatable)")
+    add_plugin_option(parser)
     parser.add_argument("--anchor", default=None, help="recording id the trajectories are aligned to")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed whose embeddings the trajectories show (default: the smallest)")

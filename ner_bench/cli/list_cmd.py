@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import add_plugin_option
 from ..plugins import KINDS, discover
 
 
@@ -11,8 +12,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("list", help="list the methods, tasks or datasets available",
                                  description="List the registered plug-ins of one kind with a one-line description.")
     parser.add_argument("kind", choices=sorted(KINDS))
-    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                        help="also load plug-ins from this Python file (repeatable)")
+    add_plugin_option(parser)
     parser.set_defaults(handler=main)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .options import add_plugin_option
 from ..errors import NerBenchError
 from ..executors import EXECUTORS
 from ..method import BUDGETS
@@ -41,8 +42,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--areas", type=comma_list, default=[], help="keep these areas only, e.g. M1,PMd")
     parser.add_argument("--seeds", type=seed_list, default=[0], help="comma-separated seeds (default 0)")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
-    parser.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                        help="load methods/datasets/tasks from this Python file (repeatable)")
+    add_plugin_option(parser)
     parser.add_argument("--protocol", default="strict", choices=sorted(PROTOCOLS),
                         help="strict (sound, default) or paper (the published evaluation, defects flagged)")
     parser.add_argument("--budget", default="quick", choices=BUDGETS,
