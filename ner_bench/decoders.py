@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from .errors import NerBenchError
-from .knn import published_folds, search_ks, trial_block_folds
+from .knn import neighbour_predictions, published_folds, search_ks, trial_block_folds
 from .protocol import Protocol
 from .task import EmbeddedTrials
 
@@ -35,13 +34,13 @@ def within_trial_cumsum(values: np.ndarray, trial: np.ndarray) -> np.ndarray:
     return total - np.repeat(before_trial[starts], lengths, axis=0)
 
 
-def velocity_rows(decoder: str, model, score_on: dict[str, EmbeddedTrials], protocol: Protocol,
-                  note: str = "") -> list[dict]:
-    """Velocity and position R^2 of a fitted regressor, one row per (scored split, target)."""
+def velocity_rows(decoder: str, predictions: dict[str, np.ndarray], score_on: dict[str, EmbeddedTrials],
+                  protocol: Protocol, note: str = "") -> list[dict]:
+    """Velocity and position R^2 of a regressor's ``predictions``, one row per (scored split, target)."""
     rows = []
     for split, data in score_on.items():
         truth = data.recording.velocity
-        prediction = model.predict(data.values)
+        prediction = predictions[split]
         swapped = protocol.swap_test_velocity_r2 and split == "test"
         velocity_r2 = r2_score(prediction, truth) if swapped else r2_score(truth, prediction)
         trial = data.recording.trial
@@ -54,12 +53,13 @@ def velocity_rows(decoder: str, model, score_on: dict[str, EmbeddedTrials], prot
     return rows
 
 
-def direction_accuracy_rows(decoder: str, classifier, score_on: dict[str, EmbeddedTrials],
-                            note: str = "") -> list[dict]:
-    """Accuracy per time bin across the scored trials, its peak over the trial, and the mean over bins."""
+def direction_accuracy_rows(decoder: str, predictions: dict[str, np.ndarray],
+                            score_on: dict[str, EmbeddedTrials], note: str = "") -> list[dict]:
+    """Accuracy of a classifier's ``predictions`` per time bin across the scored trials, its peak over the
+    trial, and the mean over bins."""
     rows = []
     for split, data in score_on.items():
-        correct = classifier.predict(data.values) == data.recording.direction
+        correct = predictions[split] == data.recording.direction
         per_bin = np.bincount(data.recording.time_in_trial, weights=correct) / np.bincount(
             data.recording.time_in_trial)
         common = dict(decoder=decoder, target="direction", split=split, note=note)
@@ -73,7 +73,7 @@ def linear_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTri
                          protocol: Protocol) -> list[dict]:
     """Linear regression embedding -> velocity."""
     model = LinearRegression().fit(fit_on.values, fit_on.recording.velocity)
-    return velocity_rows("linear", model, score_on, protocol)
+    return velocity_rows("linear", predicted_by(model, score_on), score_on, protocol)
 
 
 def direction_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
@@ -83,7 +83,11 @@ def direction_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
     if protocol.standardize_classifier_input:
         classifier = make_pipeline(StandardScaler(), classifier)
     classifier.fit(fit_on.values, fit_on.recording.direction)
-    return direction_accuracy_rows("logistic", classifier, score_on)
+    return direction_accuracy_rows("logistic", predicted_by(classifier, score_on), score_on)
+
+
+def predicted_by(model, score_on: dict[str, EmbeddedTrials]) -> dict[str, np.ndarray]:
+    return {split: model.predict(data.values) for split, data in score_on.items()}
 
 
 def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protocol: Protocol,
@@ -101,10 +105,13 @@ def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protoc
         velocity_search, direction_search = search_ks(values, [velocity, direction],
                                                       trial_block_folds(recording.trial), grid)
     k_velocity, k_direction = velocity_search.best_k, direction_search.best_k
-    regressor = KNeighborsRegressor(n_neighbors=k_velocity).fit(fit_on.values, fit_on.recording.velocity)
-    classifier = KNeighborsClassifier(n_neighbors=k_direction).fit(fit_on.values, fit_on.recording.direction)
-    return (velocity_rows("knn", regressor, score_on, protocol, note=f"k={k_velocity}")
-            + direction_accuracy_rows("knn", classifier, score_on, note=f"k={k_direction}"))
+    velocity_predictions, direction_predictions = {}, {}
+    for split, data in score_on.items():
+        velocity_predictions[split], direction_predictions[split] = neighbour_predictions(
+            fit_on.values, fit_on.recording.velocity, fit_on.recording.direction, k_velocity, k_direction,
+            data.values)
+    return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=f"k={k_velocity}")
+            + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
 
 
 DECODERS = ("linear", "logistic", "knn")

@@ -1,4 +1,5 @@
-"""Executors run fit jobs and yield ``(job, outcome)`` pairs as they finish, with a progress bar.
+"""Executors run jobs (fits, and the scoring that follows them) and yield ``(job, outcome)`` pairs as they
+finish.
 
 - ``local``: with ``jobs=1`` and no timeout, fits run in this process, one after the other; otherwise
   on worker processes (``worker_pool.py``), optionally pinned to GPUs, with an optional per-fit timeout.
@@ -13,15 +14,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from tqdm.auto import tqdm
 
 from .errors import NerBenchError
-from .jobs import OK, FitJob, FitOutcome, run_and_store
+from .jobs import FitJob
 from .slurm import SlurmOptions, run_with_submitit
-from .worker_pool import WorkerPool, worker_slots
+from .worker_pool import Job, WorkerPool, worker_slots
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +70,50 @@ class ExecutionOptions:
         return self.executor == "local" and self.jobs == 1 and not self.gpus and self.timeout is None
 
 
-def execute(jobs: Sequence[FitJob], options: ExecutionOptions | None = None,
-            store_root: str | None = None) -> Iterator[tuple[FitJob, FitOutcome]]:
-    """Run ``jobs`` on the chosen executor; yields each job with its outcome as it finishes."""
+def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None,
+            store_root: str | None = None) -> Iterator[tuple[Job, Any]]:
+    """Run ``jobs`` on the chosen executor; yields each job with its outcome as it finishes.
+
+    Given a deque, the caller may append jobs to it whenever a pair is yielded (the runner adds scoring
+    jobs as fits finish). Fits go to the executor; scoring jobs run on local worker processes when there
+    are some, else in this process (on SLURM, scoring is cheap next to the fits and needs no allocation)."""
     options = options or ExecutionOptions()
     options.check()
-    if not jobs:
+    queue = jobs if isinstance(jobs, deque) else deque(jobs)
+    if not queue:
         return
+    if options.executor == "local" and not options.in_process:
+        workers = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
+        yield from WorkerPool(workers, options.timeout, store_root).run(queue)  # workers start on demand
+    elif options.executor == "local":
+        yield from _in_process(queue, store_root)
+    else:
+        yield from _submitit_then_here(queue, options, store_root)
+
+
+def progress_bar(total: int, options: ExecutionOptions, desc: str, unit: str) -> tqdm:
+    """A progress bar on stderr with counts and ETA (shown when stderr is a terminal, unless chosen)."""
     disable = None if options.progress is None else not options.progress
-    failed = 0
-    with tqdm(total=len(jobs), desc="fits", unit="fit", disable=disable, file=sys.stderr,
-              dynamic_ncols=True) as progress:
-        for job, outcome in _outcomes(jobs, options, store_root):
-            failed += outcome.status != OK
-            progress.set_postfix_str(f"failed={failed} last={job.method}", refresh=False)
-            progress.update()
-            yield job, outcome
+    return tqdm(total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr, dynamic_ncols=True)
 
 
-def _outcomes(jobs: Sequence[FitJob], options: ExecutionOptions,
-              store_root: str | None) -> Iterator[tuple[FitJob, FitOutcome]]:
-    if options.in_process:
-        return ((job, run_and_store(job, store_root)) for job in jobs)
-    if options.executor == "local":
-        slots = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
-        return WorkerPool(slots[:len(jobs)], options.timeout, store_root).run(jobs)
-    return run_with_submitit(jobs, options.slurm, store_root, local=options.executor == "submitit-local",
-                             timeout=options.timeout, max_running=options.jobs)
+def _in_process(queue: deque, store_root: str | None) -> Iterator[tuple[Job, Any]]:
+    while queue:
+        job = queue.popleft()
+        yield job, job.run(store_root)
+
+
+def _submitit_then_here(queue: deque, options: ExecutionOptions, store_root: str | None) -> Iterator[tuple[Job, Any]]:
+    """Fits through submitit; other jobs (scoring) here, between the fits' arrivals."""
+    fits = [job for job in queue if isinstance(job, FitJob)]
+    others = deque(job for job in queue if not isinstance(job, FitJob))
+    queue.clear()
+    for job, outcome in run_with_submitit(fits, options.slurm, store_root, local=options.executor == "submitit-local",
+                                          timeout=options.timeout, max_running=options.jobs):
+        yield job, outcome
+        others.extend(queue)
+        queue.clear()
+        yield from _in_process(others, store_root)
+    others.extend(queue)
+    queue.clear()
+    yield from _in_process(others, store_root)

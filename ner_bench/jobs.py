@@ -19,7 +19,7 @@ import traceback
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -43,6 +43,10 @@ class FitJob:
     plugin_files: tuple[str, ...] = ()
     #: the class itself when it is not discoverable by name (e.g. defined in a notebook)
     method_class: type | None = None
+    #: the method's ``prepare_group``: which fits share a once-per-process set-up (not part of the key)
+    prepare_group: str = ""
+    #: ``--timeout`` limits fits
+    timed: ClassVar[bool] = True
 
     @functools.cached_property
     def key(self) -> str:
@@ -62,6 +66,20 @@ class FitJob:
 
     def label(self) -> str:
         return f"{self.method} on {self.recording.id} (seed {self.seed})"
+
+    def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> "FitOutcome":
+        """Fit, embed and store (see ``run_and_store``); never raises."""
+        return run_and_store(self, store_root, on_start)
+
+    def failed(self, error: str, store_root: str | None = None, seconds: float = float("nan")) -> "FitOutcome":
+        """The outcome of a fit that could not run or finish (its worker died, it timed out), recorded in the
+        run folder since the process that ran it could not."""
+        outcome = FitOutcome(self.key, FAILED, fit_seconds=seconds, error=error)
+        if store_root:
+            from .fit_store import FitStore
+
+            FitStore(store_root).save(self, outcome)
+        return outcome
 
 
 @dataclass
@@ -160,15 +178,15 @@ def describe_device(device: str) -> str:
     return f"{device} (CUDA_VISIBLE_DEVICES={visible})" if device.startswith("cuda") and visible else device
 
 
-def encode_job(job: FitJob) -> bytes:
-    """The job as bytes for another process. cloudpickle ships classes defined in a notebook by value;
+def encode_job(job) -> bytes:
+    """A job (``FitJob``, ``scoring.ScoringJob``) as bytes for another process. cloudpickle ships classes defined in a notebook by value;
     classes from ``--plugin`` files go by reference and ``decode_job`` imports those files first."""
     import cloudpickle
 
     return pickle.dumps((job.plugin_files, cloudpickle.dumps(job)))
 
 
-def decode_job(payload: bytes) -> FitJob:
+def decode_job(payload: bytes):
     from .plugins import load_plugin_file
 
     plugin_files, job_bytes = pickle.loads(payload)

@@ -5,7 +5,11 @@ The k nearest neighbours are the first k of the ``max(grid)`` nearest, so every 
 (R^2 of the neighbours' mean for the regressor, accuracy of their majority vote for the classifier,
 ties to the smallest class as scikit-learn breaks them) follows from a single query. The result equals
 ``GridSearchCV(KNeighbors*(), {"n_neighbors": grid}, cv=folds)`` (``tests/test_knn.py`` checks it) at a
-tenth of the cost.
+tenth of the cost (ties in distance aside, which any neighbour search breaks its own way).
+
+Fitted decoders predict the same way (``neighbour_predictions``): one query for the larger of the two
+chosen ks serves the regressor (mean of the first ``k_velocity``) and the classifier (vote of the first
+``k_direction``), as ``KNeighborsRegressor``/``KNeighborsClassifier`` would predict them.
 
 The search depends on the training embedding only through its pairwise distances, so it is the same for
 every rotation and translation of it: a cross-session decoder fitted on A's aligned training trials uses
@@ -63,6 +67,8 @@ def capped_grid(grid: tuple[int, ...], folds: Folds) -> tuple[int, ...]:
     return kept
 
 
+#: distance-matrix entries computed at once by ``nearest_by_grid`` (8 bytes each)
+_CHUNK_ENTRIES = 4_000_000
 _MEMO: "OrderedDict[str, list[GridSearch]]" = OrderedDict()
 _MEMO_SIZE = 256
 
@@ -92,17 +98,52 @@ def search_ks(values: np.ndarray, targets: list[tuple[np.ndarray, bool]], folds:
     return result
 
 
+def nearest(fit_values: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """Indices of each query row's ``k`` nearest fit rows, nearest first (float64 on both sides, so that
+    scikit-learn's fast brute-force path serves high-dimensional embeddings)."""
+    fit_values, query = (np.asarray(a, dtype=np.float64) for a in (fit_values, query))
+    return NearestNeighbors(n_neighbors=k).fit(fit_values).kneighbors(query, return_distance=False)
+
+
+def neighbour_predictions(fit_values: np.ndarray, velocity: np.ndarray, direction: np.ndarray, k_velocity: int,
+                          k_direction: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """kNN velocity (mean of the ``k_velocity`` nearest) and direction (majority vote of the ``k_direction``
+    nearest, ties to the smallest class) for every query row, from one neighbour query."""
+    neighbours = nearest(fit_values, query, max(k_velocity, k_direction))
+    velocity_prediction = velocity[neighbours[:, :k_velocity]].mean(axis=1)
+    classes, direction_codes = np.unique(direction, return_inverse=True)
+    codes = direction_codes[neighbours[:, :k_direction]]
+    n, n_classes = len(codes), len(classes)
+    counts = np.bincount((np.arange(n)[:, None] * n_classes + codes).ravel(), minlength=n * n_classes)
+    return velocity_prediction, classes[counts.reshape(n, n_classes).argmax(axis=1)]
+
+
+def nearest_by_grid(fit_values: np.ndarray, query: np.ndarray, grid: tuple[int, ...]) -> np.ndarray:
+    """Indices, per query row, of fit rows whose first k columns are its k nearest for every k of
+    ``grid`` (ranked in bands, unsorted within a band: enough for means and votes over the first k).
+    Brute force with a partition at every k, by chunks of query rows: about twice as fast as a sorted
+    kd-tree query of ``max(grid)`` neighbours."""
+    fit_values, query = (np.asarray(a, dtype=np.float64) for a in (fit_values, query))
+    fit_norms = (fit_values ** 2).sum(axis=1)
+    chunk = max(1, _CHUNK_ENTRIES // len(fit_values))
+    bands = []
+    for start in range(0, len(query), chunk):
+        rows = query[start:start + chunk]
+        distances = fit_norms[None, :] - 2 * rows @ fit_values.T  # + |row|^2, the same along a row
+        bands.append(np.argpartition(distances, [k - 1 for k in grid], axis=1)[:, :max(grid)])
+    return np.concatenate(bands)
+
+
 def _fold_scores(values, targets, train, validate, grid) -> list[list[float]]:
-    """Validation score of every candidate k, for each of ``targets``, from one neighbour query."""
-    neighbours = NearestNeighbors(n_neighbors=max(grid)).fit(values[train]).kneighbors(
-        values[validate], return_distance=False)
+    """Validation score of every candidate k, for each of ``targets``, from one neighbour search."""
+    neighbours = nearest_by_grid(values[train], values[validate], grid)
     scores = []
     for target, classifier in targets:
-        neighbour_targets = target[train][neighbours]  # (n_validate, max k, ...)
         if classifier:
-            scores.append(_vote_accuracies(neighbour_targets, target[validate], np.unique(target[train]), grid))
+            classes, codes = np.unique(target[train], return_inverse=True)
+            scores.append(_vote_accuracies(codes[neighbours], target[validate], classes, grid))
         else:
-            scores.append(_mean_r2s(neighbour_targets, target[validate], grid))
+            scores.append(_mean_r2s(target[train][neighbours], target[validate], grid))
     return scores
 
 
@@ -116,9 +157,9 @@ def _mean_r2s(neighbour_targets, truth, grid) -> list[float]:
     return scores
 
 
-def _vote_accuracies(neighbour_labels, truth, classes, grid) -> list[float]:
-    """Accuracy of the majority vote of the first k neighbours, for every k of the grid."""
-    codes = np.searchsorted(classes, neighbour_labels)
+def _vote_accuracies(codes, truth, classes, grid) -> list[float]:
+    """Accuracy of the majority vote of the first k neighbours (``codes``: their class indices in
+    ``classes``), for every k of the grid."""
     n, n_classes = len(codes), len(classes)
     row_offset = (np.arange(n) * n_classes)[:, None]
     counts, done, scores = np.zeros(n * n_classes, dtype=np.int64), 0, []

@@ -30,7 +30,9 @@ class Method(ABC):
     - ``prepare()``: once-per-process set-up (e.g. a numba JIT warm-up on throwaway data) that the runner
       calls *before* it starts the fit timer (and a job's ``--timeout`` clock), so compile time stays out
       of ``fit_seconds``. It must not see the recording; make it idempotent (a module-level flag), it may
-      be called before every fit.
+      be called before every fit. Methods that share what ``prepare`` sets up (``umap`` and ``umap-label``
+      compile the same kernels) name the same ``prepare_group``; the local executor hands a method's fits
+      to workers that already prepared its group.
     - ``check_params``: parameter overrides the contract check (``ner-bench check-method``) applies on top
       of the ``quick`` budget, so that iterative methods stay seconds-fast there, e.g.
       ``check_params = {"iterations": 50}``. They never apply to real runs.
@@ -71,6 +73,8 @@ class Method(ABC):
     check_params: ClassVar[dict[str, Any]] = {}
     #: True only for controls whose embedding *is* behaviour (exempt from the no-behaviour check)
     uses_behavior_at_transform: ClassVar[bool] = False
+    #: methods with the same group share their ``prepare`` set-up in a process (default: the method's name)
+    prepare_group: ClassVar[str] = ""
 
     def __init__(self, budget: str = "quick", **params: Any) -> None:
         self.params: dict[str, Any] = resolve_params(type(self), params, budget)

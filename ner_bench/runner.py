@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import logging
-import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .dataset import Dataset
 from .errors import NerBenchError
 from .evaluation_cache import EvaluationCache, code_fingerprint
-from .executors import ExecutionOptions, execute
+from .executors import ExecutionOptions, execute, progress_bar
 from .fit_store import FitStore
 from .jobs import FitJob, FitOutcome
 from .method import Method
 from .plugins import Registry, discover
-from .protocol import Protocol, get_protocol
+from .protocol import get_protocol
 from .recording import Recording
-from .results import FAILED, OK, make_table, write_results
+from .results import OK, make_table, write_results
+from .scheduling import set_up_first
+from .scoring import PlannedUnit, ScoringPlan
 from .slurm import SlurmOptions
 from .specs import Spec, parse_specs
 from .split import Split, chronological_split
-from .task import Context, Embedding, Task, Unit
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +80,12 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     fit_jobs = plan_fit_jobs(method_choices, list(needed.values()), splits, seeds, budget=budget,
                              device=device, plugins=plugins)
     store = FitStore(out) if out else None
-    outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed)
-
-    stored = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
-    to_score = [(task, choice, seed, unit) for task in task_objects for choice in method_choices
-                for seed in seeds for unit in units[task.name]]
-    rows = []
-    for task, choice, seed, unit in tqdm(to_score, desc="evaluation", unit="unit", file=sys.stderr,
-                                         disable=None if progress is None else not progress, leave=False):
-        rows += evaluate_unit(task, choice, seed, unit, splits, outcomes, fit_jobs, chosen_protocol,
-                              evaluations=stored)
-    table = make_table(rows, protocol=chosen_protocol, budget=budget, device=device)
+    evaluations = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
+    plan = ScoringPlan([PlannedUnit(task, choice.name, choice.params, seed, unit) for task in task_objects
+                        for choice in method_choices for seed in seeds for unit in units[task.name]],
+                       fit_jobs, splits, chosen_protocol, evaluations, plugin_files=tuple(str(Path(p).resolve()) for p in plugins))
+    outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed, scoring=plan)
+    table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
     table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
     if out:
         write_results(table, Path(out))
@@ -140,14 +135,39 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
     plugin_files = tuple(str(Path(p).resolve()) for p in plugins)
     return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
-                   method_class=m.cls)
+                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name)
             for m in method_choices for seed in seeds for rec in recordings]
 
 
 def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOptions | None = None, *,
-            retry_failed: bool = False) -> dict[str, FitOutcome]:
+            retry_failed: bool = False, scoring: ScoringPlan | None = None) -> dict[str, FitOutcome]:
     """Every job's outcome by key: from the run folder where stored (an embedding, or a recorded failure
-    unless ``retry_failed``), else run on the executor, which stores it as it finishes."""
+    unless ``retry_failed``), else run on the executor, which stores it as it finishes. With ``scoring``,
+    each method x seed is scored (on the same executor) as soon as its fits are in."""
+    options = options or ExecutionOptions()
+    outcomes, missing = stored_outcomes(fit_jobs, store, retry_failed)
+    scoring = scoring or ScoringPlan([], [], {}, get_protocol("strict"))
+    queue: deque = deque(set_up_first(missing))
+    ran, failed = 0, 0
+    with progress_bar(len(missing) + scoring.n_groups, options, "fits and scoring", "job") as bar:
+        _release_scoring(scoring, outcomes, queue, bar)
+        for job, outcome in execute(queue, options, str(store.root) if store else None):
+            if isinstance(outcome, FitOutcome):
+                outcomes[outcome.key] = outcome
+                ran, failed = ran + 1, failed + (outcome.status != OK)
+                if outcome.status != OK:
+                    log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0] if outcome.error else "")
+                _release_scoring(scoring, outcomes, queue, bar)
+            else:
+                scoring.accept(outcome)
+            bar.set_postfix_str(f"fits {ran}/{len(missing)} ({failed} failed), last: {job.label()}", refresh=False)
+            bar.update()
+    return outcomes
+
+
+def stored_outcomes(fit_jobs: list[FitJob], store: FitStore | None,
+                    retry_failed: bool) -> tuple[dict[str, FitOutcome], list[FitJob]]:
+    """The outcomes the run folder holds, and the distinct jobs it lacks."""
     outcomes: dict[str, FitOutcome] = {}
     missing: dict[str, FitJob] = {}
     for job in fit_jobs:
@@ -161,11 +181,15 @@ def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOp
     reused = sum(o.status != OK for o in outcomes.values())
     log.info("%d fits: %d cached, %d recorded failures reused, %d to run", len(outcomes) + len(missing),
              len(outcomes) - reused, reused, len(missing))
-    for job, outcome in execute(list(missing.values()), options, str(store.root) if store else None):
-        outcomes[outcome.key] = outcome
-        if outcome.status != OK:
-            log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0] if outcome.error else "")
-    return outcomes
+    return outcomes, list(missing.values())
+
+
+def _release_scoring(scoring: ScoringPlan, outcomes: dict[str, FitOutcome], queue: deque, bar) -> None:
+    """Queue the scoring of every method x seed whose fits are all in; tick those with nothing to score."""
+    before = scoring.n_groups
+    jobs = scoring.ready(outcomes)
+    queue.extend(jobs)
+    bar.update(before - scoring.n_groups - len(jobs))
 
 
 def fit_counts(fit_jobs: Sequence[FitJob], outcomes: dict[str, FitOutcome]) -> dict[str, int]:
@@ -177,35 +201,3 @@ def fit_counts(fit_jobs: Sequence[FitJob], outcomes: dict[str, FitOutcome]) -> d
             "failed_now": sum(o.status != OK for o in ran)}
 
 
-def evaluate_unit(task: Task, choice: MethodChoice, seed: int, unit: Unit, splits: dict[str, Split],
-                  outcomes: dict[str, FitOutcome], fit_jobs: list[FitJob], protocol: Protocol, *,
-                  evaluations: EvaluationCache | None = None) -> list[dict]:
-    """Score one unit; a failed fit or a failing task becomes a row with its status and error.
-    With ``evaluations``, the task's rows are stored, and reused when nothing that made them changed."""
-    keys = {job.recording.id: job.key for job in fit_jobs
-            if job.method == choice.name and job.params == choice.params and job.seed == seed}
-    base = dict(task=task.name, method=choice.name, method_params=choice.params, seed=seed,
-                train_recording=unit.train, test_recording=unit.test)
-    train_outcome, test_outcome = outcomes[keys[unit.train.id]], outcomes[keys[unit.test.id]]
-    base.update(fit_seconds=train_outcome.fit_seconds, transform_seconds=train_outcome.transform_seconds,
-                cached=train_outcome.cached and test_outcome.cached,
-                fit_host=train_outcome.meta.get("fit_host", ""), fit_device=train_outcome.meta.get("fit_device", ""))
-    for outcome in (train_outcome, test_outcome):
-        if outcome.status != OK:
-            return [dict(base, status=outcome.status, error=outcome.error)]
-    stored_as = (evaluations.key(task, [keys[unit.train.id], keys[unit.test.id]], protocol, seed)
-                 if evaluations else None)
-    metric_rows = evaluations.get(stored_as) if evaluations else None
-    if metric_rows is None:
-        embed = {rec.id: Embedding(rec, splits[rec.id], outcomes[keys[rec.id]].values) for rec in unit.recordings}
-        try:
-            metric_rows = task.evaluate(unit, embed[unit.train.id], embed[unit.test.id], Context(protocol, seed))
-        except NerBenchError as error:  # an explained failure (e.g. embeddings of different sizes)
-            log.error("task %s failed on %s -> %s: %s", task.name, unit.train.id, unit.test.id, error)
-            return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
-        except Exception as error:
-            log.exception("task %s failed on %s", task.name, unit)
-            return [dict(base, status=FAILED, error=f"evaluation: {type(error).__name__}: {error}")]
-        if evaluations:
-            evaluations.put(stored_as, metric_rows)
-    return [dict(base, status=OK, **row) for row in metric_rows]

@@ -1,13 +1,14 @@
 """Local worker processes (``--executor local --jobs N``, ``--gpus 0,1 --jobs-per-gpu K``).
 
 Each worker is a fresh Python process (``python -m ner_bench.worker_pool``; never a fork, since torch and
-fork do not mix) that runs one fit at a time and stores it in the run folder itself. Jobs reach it as
+fork do not mix) that runs one job at a time: a fit, which it stores in the run folder itself, or the
+scoring of one method's embeddings (``scoring.ScoringJob``). Jobs reach it as
 bytes over a socket (see ``jobs.encode_job``), so the caller's ``__main__`` is never re-imported: scripts
 need no ``if __name__ == "__main__"`` guard and notebook-defined methods work. A worker may be pinned
 to one GPU: ``CUDA_VISIBLE_DEVICES`` is set in its environment when it starts, before anything (torch
 included) is imported, so it only ever sees that GPU. A fit that runs past
 ``timeout`` seconds (counted from the moment the method starts fitting, imports excluded) has its
-worker killed; a worker that dies (segfault, out of memory) fails only its own fit. Either way a fresh
+worker killed; a worker that dies (segfault, out of memory) fails only its own job. Either way a fresh
 worker takes the slot and the run goes on. Workers exit when the runner goes away, even by SIGKILL.
 """
 
@@ -24,13 +25,17 @@ import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence, Union
 
-from .jobs import FAILED, FitJob, FitOutcome, decode_job, encode_job, run_and_store
+from .jobs import FitJob, decode_job, encode_job
+from .scheduling import JobChooser, prepare_group
 
 log = logging.getLogger(__name__)
+
+#: what workers run: ``FitJob`` or ``scoring.ScoringJob`` (both have ``label``, ``run``, ``failed``, ``timed``)
+Job = Union[FitJob, Any]
 
 #: time a worker may take between receiving a job and starting to fit it (imports, unpickling)
 START_GRACE_SECONDS = 120.0
@@ -53,31 +58,35 @@ class _Slot:
     gpu: str | None
     process: subprocess.Popen | None = None
     conn: Connection | None = None
-    job: FitJob | None = None
+    job: Job | None = None
+    #: prepare groups of the fits this worker was given: their once-per-process set-up is done here
+    #: (None, for scoring jobs, is harmless)
+    warm: set = field(default_factory=set)
     sent_at: float = 0.0
     started_at: float | None = None
 
 
 class WorkerPool:
-    """Runs fit jobs on worker processes; ``run`` yields ``(job, outcome)`` as fits finish."""
+    """Runs jobs on worker processes; ``run`` yields ``(job, outcome)`` as they finish."""
 
     def __init__(self, slots: Sequence[str | None], timeout: float | None = None,
                  store_root: str | None = None) -> None:
         self.slots = [_Slot(gpu) for gpu in slots]
         self.timeout = timeout
         self.store_root = store_root
+        self.chooser = JobChooser()
         #: N workers on C cores each get C // N threads, so that parallel fits do not oversubscribe the CPU
         self.threads = max(1, available_cpus() // max(1, len(self.slots)))
 
-    def run(self, jobs: Sequence[FitJob]) -> Iterator[tuple[FitJob, FitOutcome]]:
-        pending = deque(jobs)
+    def run(self, pending: deque) -> Iterator[tuple[Job, Any]]:
+        """Run the jobs of ``pending``, which the caller may extend whenever a ``(job, outcome)`` is yielded
+        to it (the runner adds scoring jobs as the fits they need finish)."""
         try:
             while pending or self._busy():
-                for slot in self.slots:
-                    if slot.job is None and pending:
-                        unsent = self._send(slot, pending.popleft())
-                        if unsent:
-                            yield unsent
+                for slot, job in self._assign(pending):
+                    unsent = self._send(slot, job)
+                    if unsent:
+                        yield unsent
                 self._wait()
                 for slot in self._busy():
                     finished = self._collect(slot)
@@ -101,16 +110,33 @@ class WorkerPool:
                 slot.process.wait()
             slot.process = slot.conn = slot.job = None
 
+    def _assign(self, pending: deque) -> list[tuple[_Slot, Job]]:
+        """Free workers and the jobs they take (``scheduling.JobChooser``); a worker may stay idle while
+        another one is busy, never when none is (the first free worker then takes the first job)."""
+        chosen = []
+        for slot in self.slots:
+            if slot.job is None and pending:
+                elsewhere = set().union(*(other.warm for other in self.slots if other is not slot))
+                job = self.chooser.choose(pending, slot.warm, elsewhere)
+                if job is not None:
+                    chosen.append((slot, job))
+                    slot.warm.add(prepare_group(job))
+        if pending and not chosen and not self._busy():
+            slot, job = next(slot for slot in self.slots if slot.job is None), pending.popleft()
+            chosen.append((slot, job))
+            slot.warm.add(prepare_group(job))
+        return chosen
+
     def _busy(self) -> list[_Slot]:
         return [slot for slot in self.slots if slot.job is not None]
 
-    def _send(self, slot: _Slot, job: FitJob) -> tuple[FitJob, FitOutcome] | None:
+    def _send(self, slot: _Slot, job: Job) -> tuple[Job, Any] | None:
         """Hand ``job`` to the slot's worker (started if need be); a job that cannot be shipped fails."""
         try:
             payload = encode_job(job)
         except Exception as error:  # e.g. a method class holding a lock or an open file
-            return job, self._finish(job, FitOutcome(job.key, FAILED, error=(
-                f"could not send the job to a worker process: {type(error).__name__}: {error}")))
+            return job, self._failed(job, f"could not send the job to a worker process: "
+                                          f"{type(error).__name__}: {error}")
         if slot.process is None:
             self._start(slot)
         slot.job, slot.sent_at, slot.started_at = job, time.monotonic(), None
@@ -134,7 +160,7 @@ class WorkerPool:
         slot.conn = Connection(parent_end.detach())
 
     def _deadline(self, slot: _Slot) -> float | None:
-        if self.timeout is None:
+        if self.timeout is None or not slot.job.timed:
             return None
         if slot.started_at is None:
             return slot.sent_at + START_GRACE_SECONDS + self.timeout
@@ -146,7 +172,7 @@ class WorkerPool:
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else LIVENESS_SECONDS
         wait([s.conn for s in busy], min(timeout, LIVENESS_SECONDS))
 
-    def _collect(self, slot: _Slot) -> tuple[FitJob, FitOutcome] | None:
+    def _collect(self, slot: _Slot) -> tuple[Job, Any] | None:
         """The slot's finished job and outcome, or None while it is still running."""
         job = slot.job
         closed = False
@@ -157,24 +183,28 @@ class WorkerPool:
                     slot.started_at = time.monotonic()
                 elif message[0] == "done":
                     slot.job = None
+                    log.info("%s: done in %.1f s (worker %d)", job.label(), time.monotonic() - slot.sent_at,
+                             self.slots.index(slot))
+                    self.chooser.observe(job, message[1])
                     return job, message[1]
                 else:  # "error": the worker could not even decode the job
                     slot.job = None
-                    return job, self._finish(job, FitOutcome(job.key, FAILED, error=message[1]))
+                    return job, self._failed(job, message[1])
         except (EOFError, OSError):
             closed = True  # the worker died, possibly mid-message
         if closed or slot.process.poll() is not None:
             code = self._discard(slot, grace=2.0)
-            return job, self._finish(job, FitOutcome(job.key, FAILED, error=(
-                f"WorkerDied: the worker process running this fit died (exit code {code}); "
-                "a crash in native code or the system running out of memory are the usual causes")))
+            return job, self._failed(job, (
+                f"WorkerDied: the worker process running this {'fit' if isinstance(job, FitJob) else 'job'} "
+                f"died (exit code {code}); "
+                "a crash in native code or the system running out of memory are the usual causes"))
         deadline = self._deadline(slot)
         if deadline is not None and time.monotonic() >= deadline:
             started = slot.started_at is not None
             self._discard(slot)
             where = "" if started else " (it never started fitting: stuck importing or building the method)"
-            return job, self._finish(job, FitOutcome(job.key, FAILED, fit_seconds=self.timeout, error=(
-                f"TimeoutError: the fit ran past --timeout {self.timeout:g} s{where}; its worker was killed")))
+            return job, self._failed(job, f"TimeoutError: the fit ran past --timeout {self.timeout:g} s{where}; "
+                                          "its worker was killed", seconds=self.timeout)
         return None
 
     def _discard(self, slot: _Slot, grace: float = 0.0) -> int:
@@ -189,16 +219,13 @@ class WorkerPool:
             code = slot.process.wait()
         slot.conn.close()
         slot.process = slot.conn = slot.job = None
+        slot.warm = set()  # the next job starts a fresh process
         return code
 
-    def _finish(self, job: FitJob, outcome: FitOutcome) -> FitOutcome:
-        """Failures the worker could not store itself are stored here."""
-        log.debug("%s: %s", job.label(), outcome.error)
-        if self.store_root:
-            from .fit_store import FitStore
-
-            FitStore(self.store_root).save(job, outcome)
-        return outcome
+    def _failed(self, job: Job, error: str, seconds: float = float("nan")) -> Any:
+        """The outcome of a job its worker could not finish (a failed fit is recorded in the run folder)."""
+        log.debug("%s: %s", job.label(), error)
+        return job.failed(error, self.store_root, seconds)
 
 
 def available_cpus() -> int:
@@ -224,14 +251,23 @@ def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
             conn.send_bytes(pickle.dumps(("error", f"could not load the job in a worker process: "
                                           f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-4)}")))
             continue
-        outcome = run_and_store(job, store_root, on_start=lambda: conn.send_bytes(pickle.dumps(("started",))))
+        outcome = job.run(store_root, on_start=lambda: _tell(conn, ("started",)))
         try:
             reply = pickle.dumps(("done", outcome))
         except Exception as error:  # e.g. a parameter value that cannot be pickled
-            reply = pickle.dumps(("error", f"could not send the fit's outcome back: {type(error).__name__}: {error}"))
+            reply = pickle.dumps(("error", f"could not send the job's outcome back: {type(error).__name__}: {error}"))
         conn.send_bytes(reply)
         del job, outcome
         _release_memory()
+
+
+def _tell(conn: Connection, message: tuple) -> None:
+    """Send ``message`` to the runner; if it is gone, stop at once (storing the job's failure would blame
+    the method for a broken pipe)."""
+    try:
+        conn.send_bytes(pickle.dumps(message))
+    except OSError:
+        os._exit(1)
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:

@@ -127,5 +127,6 @@ def test_fit_records_hold_status_timings_and_provenance(tmp_path):
 def test_progress_bar_counts_fits_with_an_eta(tmp_path, capsys):
     run_small(tmp_path, progress=True)
     err = capsys.readouterr().err
-    assert "fits: 100%" in err and "6/6" in err and "failed=0" in err
+    assert "fits and scoring: 100%" in err and "8/8" in err  # 6 fits, then scoring pca for each of 2 seeds
+    assert "fits 6/6 (0 failed)" in err
     assert "<" in err  # tqdm's [elapsed<remaining] ETA

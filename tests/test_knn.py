@@ -3,7 +3,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-from ner_bench.knn import published_folds, search_k, trial_block_folds
+from ner_bench.knn import neighbour_predictions, published_folds, search_k, trial_block_folds
 
 GRID = (2, 4, 8, 16, 32, 64)
 
@@ -47,3 +47,31 @@ def test_grid_is_capped_at_the_fold_training_size(data):
     small = slice(0, 50)
     result = search_k(values[small], velocity[small], trial_block_folds(trial[small]), (2, 4, 64, 1024), False)
     assert set(result.mean_scores) == {2, 4}
+
+
+@pytest.mark.parametrize("dim", [3, 20])
+@pytest.mark.parametrize("k_velocity, k_direction", [(5, 16), (32, 4), (1, 1)])
+def test_neighbour_predictions_equal_scikit_learn_estimators(dim, k_velocity, k_direction):
+    rng = np.random.default_rng(dim)
+    values, query = rng.normal(size=(400, dim)).astype(np.float32), rng.normal(size=(250, dim)).astype(np.float32)
+    velocity, direction = rng.normal(size=(400, 2)), rng.integers(0, 8, 400) * 45
+    predicted_velocity, predicted_direction = neighbour_predictions(
+        values, velocity, direction, k_velocity, k_direction, query)
+    expected_velocity = KNeighborsRegressor(n_neighbors=k_velocity).fit(values, velocity).predict(query)
+    expected_direction = KNeighborsClassifier(n_neighbors=k_direction).fit(values, direction).predict(query)
+    np.testing.assert_allclose(predicted_velocity, expected_velocity)
+    np.testing.assert_array_equal(predicted_direction, expected_direction)
+
+
+def test_grid_bands_hold_the_k_nearest_for_every_k_in_small_chunks(monkeypatch):
+    from ner_bench import knn
+
+    rng = np.random.default_rng(5)
+    fit_values, query = rng.normal(size=(300, 3)), rng.normal(size=(70, 3))
+    monkeypatch.setattr(knn, "_CHUNK_ENTRIES", 300 * 8)  # 8 query rows a chunk
+    bands = knn.nearest_by_grid(fit_values, query, GRID)
+    from sklearn.neighbors import NearestNeighbors
+
+    sorted_neighbours = NearestNeighbors(n_neighbors=max(GRID)).fit(fit_values).kneighbors(query, return_distance=False)
+    for k in GRID:
+        np.testing.assert_array_equal(np.sort(bands[:, :k], axis=1), np.sort(sorted_neighbours[:, :k], axis=1))
