@@ -158,6 +158,10 @@ def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOp
                 if outcome.status != OK:
                     log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0] if outcome.error else "")
                 _release_scoring(scoring, outcomes, queue, bar)
+            elif outcome.status != OK and len(job.items) > 1:  # its process crashed: find the unit that did
+                log.warning("%s: %s; scoring its units one by one", job.label(), outcome.error.splitlines()[0])
+                queue.extend(job.one_by_one())
+                bar.total += len(job.items) - 1
             else:
                 scoring.accept(outcome)
             bar.set_postfix_str(f"fits {ran}/{len(missing)} ({failed} failed), last: {job.label()}", refresh=False)

@@ -66,10 +66,15 @@ class ScoringJob:
 
     @property
     def key(self) -> str:
-        return f"scoring:{self.method}:{self.seed}"
+        return f"scoring:{self.method}:{self.seed}:{self.items[0].index}"
 
     def label(self) -> str:
-        return f"scoring {self.method} (seed {self.seed}, {len(self.items)} units)"
+        units = f"{len(self.items)} units" if len(self.items) > 1 else self._unit_label(self.items[0])
+        return f"scoring {self.method} (seed {self.seed}, {units})"
+
+    @staticmethod
+    def _unit_label(item: ScoringItem) -> str:
+        return f"{item.task.name} {item.unit.train.id} -> {item.unit.test.id}"
 
     def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> ScoringOutcome:
         if on_start:
@@ -80,6 +85,12 @@ class ScoringJob:
         """Every unit fails with ``error`` (e.g. the worker process scoring them died)."""
         text = f"evaluation: {error}"
         return ScoringOutcome(self.key, {item.index: UnitScore(FAILED, text) for item in self.items}, FAILED, text)
+
+    def one_by_one(self) -> list["ScoringJob"]:
+        """A job per unit, each with the embeddings it needs: after a crash, so that it fails alone."""
+        return [ScoringJob(self.method, self.seed, [item], {rec.id: self.embeddings[rec.id] for rec in
+                                                            item.unit.recordings},
+                           self.protocol, self.evaluations, self.plugin_files) for item in self.items]
 
     def _score(self, item: ScoringItem) -> UnitScore:
         """The task's rows for one unit (stored for reuse); a failing task becomes a failed score."""

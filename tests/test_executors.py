@@ -36,6 +36,16 @@ def test_worker_processes_give_the_in_process_results(tmp_path, in_process):
     pd.testing.assert_frame_equal(comparable(pooled), comparable(in_process))
 
 
+def test_scoring_on_workers_gives_the_in_process_results(tmp_path):
+    """Scoring jobs (one per method x seed) run on the workers as fits finish; rows come out in the plan's
+    order whatever order the jobs finish in."""
+    arguments = dict(methods="pca,random", tasks="within-session,cross-session,latent-correlation", dataset=SMALL,
+                     seeds=[0, 1])
+    inline = run(**arguments, out=tmp_path / "inline")
+    pooled = run(**arguments, out=tmp_path / "pooled", jobs=2)
+    pd.testing.assert_frame_equal(comparable(pooled), comparable(inline))
+
+
 def test_each_worker_is_pinned_to_one_gpu(tmp_path):
     log_dir = tmp_path / "log"
     log_dir.mkdir()

@@ -92,3 +92,19 @@ def test_retry_failed_refits_only_the_failures(tmp_path):
 def test_bad_execution_arguments_are_one_line_errors(tmp_path, capsys, argument, message):
     assert main(["run", "--out", str(tmp_path), *argument]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_task_that_kills_its_scoring_worker_fails_only_the_unit_that_did(tmp_path):
+    """Scoring runs on the worker processes beside the fits: when one crashes, the units of its job are
+    scored again one by one, so that only the unit that crashed fails (with the reason)."""
+    table = run(methods="pca,broken[mode=raise]", tasks="crashing[crash_on=Synthie_20260101_M1],within-session",
+                dataset=SMALL, out=tmp_path, plugins=[PLUGIN], jobs=2)
+    pca = table[table["method"] == "pca"]
+    crashed = (pca["task"] == "crashing") & (pca["train_unit"] == "Synthie_20260101_M1")
+    assert set(pca.loc[crashed, "error"]) == {
+        "evaluation: WorkerDied: the worker process running this job died (exit code 9); a crash in native "
+        "code or the system running out of memory are the usual causes"}
+    assert (pca.loc[~crashed, "status"] == "ok").all() and pca.loc[~crashed, "value"].notna().all()
+    assert set(pca.loc[~crashed, "task"]) == {"crashing", "within-session"}
+    assert (table.loc[table["method"] == "broken", "status"] == "failed").all()
+    assert table.attrs["fits"] == {"planned": 6, "cached": 0, "ran": 6, "failed": 3, "failed_now": 3}

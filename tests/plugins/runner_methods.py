@@ -1,5 +1,5 @@
-"""Plug-in methods for the runner's tests: slow, broken in every way a method can break, and a probe
-of the environment a fit runs in. Loaded with ``--plugin tests/plugins/runner_methods.py``."""
+"""Plug-ins for the runner's tests: methods that are slow, broken in every way a method can break, or
+probe the environment a fit runs in, and a task that crashes the process scoring it. Loaded with ``--plugin tests/plugins/runner_methods.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ner_bench import Method, Recording
+from ner_bench import Context, Embedding, Method, Recording, Task, Unit
+from ner_bench.decoders import linear_velocity_rows
 
 
 class _Projection(Method):
@@ -85,3 +86,20 @@ class EnvProbe(_Projection):
                   "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
         Path(self.params["log_dir"], f"{train.id}-{seed}.json").write_text(json.dumps(record))
         return super().fit(train, seed=seed, device=device)
+
+
+class CrashingTask(Task):
+    """Scores like within-session's linear decoder, but ends its process on recordings named in
+    ``crash_on`` (a crash in native code, as far as the runner can tell)."""
+
+    name = "crashing"
+    description = "Linear velocity decoding that crashes its process on chosen recordings"
+    defaults = {"crash_on": ""}
+
+    def units(self, recordings: list[Recording]) -> list[Unit]:
+        return [Unit(r, r) for r in recordings]
+
+    def evaluate(self, unit: Unit, train: Embedding, test: Embedding, context: Context) -> list[dict]:
+        if unit.train.id in self.options["crash_on"].split("+"):
+            os._exit(9)
+        return linear_velocity_rows(train.part("train"), {"test": train.part("test")}, context.protocol)
