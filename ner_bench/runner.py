@@ -57,7 +57,8 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     is missing and reports recorded failures again; ``retry_failed=True`` refits those. Task scores are
     kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
     ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
-    (see ``ner_bench.executors``). ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
+    (see ``ner_bench.executors``); each method x seed is scored as soon as its fits are in, on the local
+    workers when there are some (``ner_bench.scoring``). ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
 
     >>> import ner_bench as nb
     >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
