@@ -21,9 +21,9 @@ from typing import Any, Iterator, Sequence
 from tqdm.auto import tqdm
 
 from .errors import NerBenchError
-from .jobs import FitJob
+from .jobs import FitJob, Job
 from .slurm import SlurmOptions, run_with_submitit
-from .worker_pool import Job, WorkerPool, worker_slots
+from .worker_pool import WorkerPool, worker_slots
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import traceback
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Protocol
 
 import numpy as np
 
@@ -28,6 +28,20 @@ from .recording import Recording
 from .split import Split
 
 OK, FAILED = "ok", "failed"
+
+
+class Job(Protocol):
+    """What executors run: a ``FitJob``, or a ``scoring.ScoringJob``. ``run`` never raises; ``failed`` is the
+    outcome of a job whose process could not finish it; ``timed``: whether ``--timeout`` applies."""
+
+    plugin_files: tuple[str, ...]
+    timed: ClassVar[bool]
+
+    def label(self) -> str: ...
+
+    def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> Any: ...
+
+    def failed(self, error: str, store_root: str | None = None, seconds: float = float("nan")) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -52,7 +52,7 @@ class ScoringOutcome:
 @dataclass(eq=False)
 class ScoringJob:
     """Every unit of one method x seed still to score, with the embeddings they need (by recording id).
-    It has the interface of a ``FitJob`` as executors see it: ``label``, ``run``, ``failed``."""
+    Executors run it like a fit (``jobs.Job``)."""
 
     method: str
     seed: int

@@ -27,15 +27,12 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Iterator, Sequence
 
-from .jobs import FitJob, decode_job, encode_job
+from .jobs import FitJob, Job, decode_job, encode_job
 from .scheduling import JobChooser, prepare_group
 
 log = logging.getLogger(__name__)
-
-#: what workers run: ``FitJob`` or ``scoring.ScoringJob`` (both have ``label``, ``run``, ``failed``, ``timed``)
-Job = Union[FitJob, Any]
 
 #: time a worker may take between receiving a job and starting to fit it (imports, unpickling)
 START_GRACE_SECONDS = 120.0
