@@ -105,11 +105,10 @@ def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protoc
         velocity_search, direction_search = search_ks(values, [velocity, direction],
                                                       trial_block_folds(recording.trial), grid)
     k_velocity, k_direction = velocity_search.best_k, direction_search.best_k
-    velocity_predictions, direction_predictions = {}, {}
-    for split, data in score_on.items():
-        velocity_predictions[split], direction_predictions[split] = neighbour_predictions(
-            fit_on.values, fit_on.recording.velocity, fit_on.recording.direction, k_velocity, k_direction,
-            data.values)
+    predicted = neighbour_predictions(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
+                                      k_velocity, k_direction, {split: d.values for split, d in score_on.items()})
+    velocity_predictions = {split: v for split, (v, _) in predicted.items()}
+    direction_predictions = {split: d for split, (_, d) in predicted.items()}
     return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=f"k={k_velocity}")
             + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
 

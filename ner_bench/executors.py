@@ -104,16 +104,15 @@ def _in_process(queue: deque, store_root: str | None) -> Iterator[tuple[Job, Any
 
 
 def _submitit_then_here(queue: deque, options: ExecutionOptions, store_root: str | None) -> Iterator[tuple[Job, Any]]:
-    """Fits through submitit; other jobs (scoring) here, between the fits' arrivals."""
+    """Fits through submitit; other jobs (scoring) here, between the fits' arrivals. The fits leave the
+    queue, which then holds only the jobs run here (the caller adds those as fits arrive)."""
     fits = [job for job in queue if isinstance(job, FitJob)]
-    others = deque(job for job in queue if not isinstance(job, FitJob))
+    others = [job for job in queue if not isinstance(job, FitJob)]
     queue.clear()
-    for job, outcome in run_with_submitit(fits, options.slurm, store_root, local=options.executor == "submitit-local",
-                                          timeout=options.timeout, max_running=options.jobs):
+    queue.extend(others)
+    local = options.executor == "submitit-local"
+    for job, outcome in run_with_submitit(fits, options.slurm, store_root, local=local, timeout=options.timeout,
+                                          max_running=options.jobs):
         yield job, outcome
-        others.extend(queue)
-        queue.clear()
-        yield from _in_process(others, store_root)
-    others.extend(queue)
-    queue.clear()
-    yield from _in_process(others, store_root)
+        yield from _in_process(queue, store_root)
+    yield from _in_process(queue, store_root)

@@ -193,8 +193,9 @@ def describe_device(device: str) -> str:
 
 
 def encode_job(job) -> bytes:
-    """A job (``FitJob``, ``scoring.ScoringJob``) as bytes for another process. cloudpickle ships classes defined in a notebook by value;
-    classes from ``--plugin`` files go by reference and ``decode_job`` imports those files first."""
+    """A job (``FitJob``, ``scoring.ScoringJob``) as bytes for another process. cloudpickle ships classes
+    defined in a notebook by value; classes from ``--plugin`` files go by reference and ``decode_job``
+    imports those files first."""
     import cloudpickle
 
     return pickle.dumps((job.plugin_files, cloudpickle.dumps(job)))

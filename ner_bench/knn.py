@@ -98,24 +98,20 @@ def search_ks(values: np.ndarray, targets: list[tuple[np.ndarray, bool]], folds:
     return result
 
 
-def nearest(fit_values: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
-    """Indices of each query row's ``k`` nearest fit rows, nearest first (float64 on both sides, so that
-    scikit-learn's fast brute-force path serves high-dimensional embeddings)."""
-    fit_values, query = (np.asarray(a, dtype=np.float64) for a in (fit_values, query))
-    return NearestNeighbors(n_neighbors=k).fit(fit_values).kneighbors(query, return_distance=False)
-
-
 def neighbour_predictions(fit_values: np.ndarray, velocity: np.ndarray, direction: np.ndarray, k_velocity: int,
-                          k_direction: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                          k_direction: int, queries: dict[str, np.ndarray]
+                          ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """kNN velocity (mean of the ``k_velocity`` nearest) and direction (majority vote of the ``k_direction``
-    nearest, ties to the smallest class) for every query row, from one neighbour query."""
-    neighbours = nearest(fit_values, query, max(k_velocity, k_direction))
-    velocity_prediction = velocity[neighbours[:, :k_velocity]].mean(axis=1)
+    nearest, ties to the smallest class) for every row of each query, from one neighbour query per query.
+    Float64 on both sides, so that scikit-learn's fast brute-force path serves high-dimensional embeddings."""
+    search = NearestNeighbors(n_neighbors=max(k_velocity, k_direction)).fit(np.asarray(fit_values, np.float64))
     classes, direction_codes = np.unique(direction, return_inverse=True)
-    codes = direction_codes[neighbours[:, :k_direction]]
-    n, n_classes = len(codes), len(classes)
-    counts = np.bincount((np.arange(n)[:, None] * n_classes + codes).ravel(), minlength=n * n_classes)
-    return velocity_prediction, classes[counts.reshape(n, n_classes).argmax(axis=1)]
+    predictions = {}
+    for name, query in queries.items():
+        neighbours = search.kneighbors(np.asarray(query, np.float64), return_distance=False)
+        counts = _class_counts(direction_codes[neighbours[:, :k_direction]], len(classes))
+        predictions[name] = velocity[neighbours[:, :k_velocity]].mean(axis=1), classes[counts.argmax(axis=1)]
+    return predictions
 
 
 def nearest_by_grid(fit_values: np.ndarray, query: np.ndarray, grid: tuple[int, ...]) -> np.ndarray:
@@ -160,15 +156,20 @@ def _mean_r2s(neighbour_targets, truth, grid) -> list[float]:
 def _vote_accuracies(codes, truth, classes, grid) -> list[float]:
     """Accuracy of the majority vote of the first k neighbours (``codes``: their class indices in
     ``classes``), for every k of the grid."""
-    n, n_classes = len(codes), len(classes)
-    row_offset = (np.arange(n) * n_classes)[:, None]
-    counts, done, scores = np.zeros(n * n_classes, dtype=np.int64), 0, []
+    counts, done, scores = 0, 0, []
     for k in grid:
-        counts += np.bincount((row_offset + codes[:, done:k]).ravel(), minlength=n * n_classes)
+        counts = counts + _class_counts(codes[:, done:k], len(classes))
         done = k
-        predicted = classes[counts.reshape(n, n_classes).argmax(axis=1)]  # ties: the smallest class
+        predicted = classes[counts.argmax(axis=1)]  # ties: the smallest class
         scores.append(float(np.mean(predicted == truth)))
     return scores
+
+
+def _class_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """(rows, classes): how many of each row's ``codes`` (class indices) fall in each class."""
+    n = len(codes)
+    flat = (np.arange(n)[:, None] * n_classes + codes).ravel()
+    return np.bincount(flat, minlength=n * n_classes).reshape(n, n_classes)
 
 
 def _memo_key(values, targets, folds, grid) -> str:

@@ -58,7 +58,8 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
     ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
     (see ``ner_bench.executors``); each method x seed is scored as soon as its fits are in, on the local
-    workers when there are some (``ner_bench.scoring``). ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
+    workers when there are some (``ner_bench.scoring``). ``table.attrs["fits"]`` counts the fits planned,
+    cached, run, failed.
 
     >>> import ner_bench as nb
     >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
@@ -84,7 +85,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     evaluations = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
     plan = ScoringPlan([PlannedUnit(task, choice.name, choice.params, seed, unit) for task in task_objects
                         for choice in method_choices for seed in seeds for unit in units[task.name]],
-                       fit_jobs, splits, chosen_protocol, evaluations, plugin_files=tuple(str(Path(p).resolve()) for p in plugins))
+                       fit_jobs, splits, chosen_protocol, evaluations, plugin_files=resolved(plugins))
     outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed, scoring=plan)
     table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
     table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
@@ -133,11 +134,16 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
                   splits: dict[str, Split], seeds: Sequence[int], *, budget: str, device: str,
                   plugins: Sequence[str | Path] = ()) -> list[FitJob]:
     """One fit job per method x seed x recording that some task needs."""
-    plugin_files = tuple(str(Path(p).resolve()) for p in plugins)
+    plugin_files = resolved(plugins)
     return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
                    method_class=m.cls, prepare_group=m.cls.prepare_group or m.name)
             for m in method_choices for seed in seeds for rec in recordings]
+
+
+def resolved(plugins: Sequence[str | Path]) -> tuple[str, ...]:
+    """Absolute paths of the ``--plugin`` files, as worker processes load them."""
+    return tuple(str(Path(p).resolve()) for p in plugins)
 
 
 def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOptions | None = None, *,

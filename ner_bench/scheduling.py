@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Any
 
-from .jobs import FitJob, FitOutcome
+from .jobs import OK, FitJob, FitOutcome
 
 
 def set_up_first(jobs: list[FitJob]) -> list[FitJob]:
@@ -40,7 +40,7 @@ class JobChooser:
     def observe(self, job: Any, outcome: Any) -> None:
         """Learn a group's set-up and fit times from a finished fit."""
         group = prepare_group(job)
-        if group is None or not isinstance(outcome, FitOutcome) or outcome.status != "ok":
+        if group is None or not isinstance(outcome, FitOutcome) or outcome.status != OK:
             return
         prepare = float(outcome.meta.get("prepare_seconds", 0.0))
         self.setup_seconds[group] = max(self.setup_seconds.get(group, 0.0), prepare)

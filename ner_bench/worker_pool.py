@@ -57,7 +57,6 @@ class _Slot:
     conn: Connection | None = None
     job: Job | None = None
     #: prepare groups of the fits this worker was given: their once-per-process set-up is done here
-    #: (None, for scoring jobs, is harmless)
     warm: set = field(default_factory=set)
     sent_at: float = 0.0
     started_at: float | None = None
@@ -116,13 +115,19 @@ class WorkerPool:
                 elsewhere = set().union(*(other.warm for other in self.slots if other is not slot))
                 job = self.chooser.choose(pending, slot.warm, elsewhere)
                 if job is not None:
-                    chosen.append((slot, job))
-                    slot.warm.add(prepare_group(job))
+                    chosen.append(self._prepared_for(slot, job))
         if pending and not chosen and not self._busy():
-            slot, job = next(slot for slot in self.slots if slot.job is None), pending.popleft()
-            chosen.append((slot, job))
-            slot.warm.add(prepare_group(job))
+            chosen.append(self._prepared_for(next(slot for slot in self.slots if slot.job is None), pending.popleft()))
         return chosen
+
+    @staticmethod
+    def _prepared_for(slot: _Slot, job: Job) -> tuple[_Slot, Job]:
+        """Mark the worker as prepared for the job's group (at once, so that the next free worker of this
+        round sees it) and pair them."""
+        group = prepare_group(job)
+        if group is not None:
+            slot.warm.add(group)
+        return slot, job
 
     def _busy(self) -> list[_Slot]:
         return [slot for slot in self.slots if slot.job is not None]

@@ -55,8 +55,8 @@ def test_neighbour_predictions_equal_scikit_learn_estimators(dim, k_velocity, k_
     rng = np.random.default_rng(dim)
     values, query = rng.normal(size=(400, dim)).astype(np.float32), rng.normal(size=(250, dim)).astype(np.float32)
     velocity, direction = rng.normal(size=(400, 2)), rng.integers(0, 8, 400) * 45
-    predicted_velocity, predicted_direction = neighbour_predictions(
-        values, velocity, direction, k_velocity, k_direction, query)
+    ((predicted_velocity, predicted_direction),) = neighbour_predictions(
+        values, velocity, direction, k_velocity, k_direction, {"query": query}).values()
     expected_velocity = KNeighborsRegressor(n_neighbors=k_velocity).fit(values, velocity).predict(query)
     expected_direction = KNeighborsClassifier(n_neighbors=k_direction).fit(values, direction).predict(query)
     np.testing.assert_allclose(predicted_velocity, expected_velocity)
