@@ -7,11 +7,16 @@ cross-session, cross-hemisphere and cross-area decoding first map A into B's spa
 - ``train-procrustes`` (strict): one orthogonal Procrustes fit (reflections allowed) between A's and B's
   direction-averaged trajectories of *training trials only*, the 8 directions x time bins stacked. Both
   stacks are centred by their own mean first; A is mapped as ``(a - mean_A) @ R + mean_B``. Deterministic.
-- ``published`` (paper): the release's rule. For each direction, A's and B's embeddings are averaged over
-  *all* trials (training and test), one orthogonal Procrustes rotation is fitted per direction (no
-  centring), and A is rotated by one of them. The release picks it by a criterion that float rounding
-  decides; the criterion itself could not be read here, so ner-bench models it as the rotation with the
-  largest Frobenius norm (sqrt(dim) for every rotation: rounding decides). Both defects are flagged.
+- ``published`` (paper): the release's rule (``get_best_R``, reference protocol section 5). For each
+  direction d, A's and B's embeddings are averaged over *all* trials (training and test) and one orthogonal
+  Procrustes map R_d (reflections allowed, no centring) is fitted from A's average to B's. The R_d are split
+  by the sign of their determinant (rotations: det >= 0; reflections: det < 0); each non-empty class offers
+  the R_d whose |det| is closest to 1 (the first such d). P is A's embedding with every trial of direction
+  d mapped by its own R_d; a candidate R costs the sum over all bins and dimensions of |A R - P| (an empty
+  class costs infinity) and the cheaper candidate maps A. Rotation against reflection is thus decided by
+  the data; the pick *within* a class is float noise (every |det| is 1 up to rounding), as in the release,
+  and the alignment's note says so, with the class that won and both costs. Trials of A whose direction B
+  lacks have no R_d and take no part in the cost.
 
 A recording aligned onto the very same embedding gets the identity (the cross-session diagonal is the
 within-session score, exactly).
@@ -85,16 +90,64 @@ def training_procrustes(values_a, recording_a, values_b, recording_b) -> Alignme
 
 
 def published_procrustes(values_a, recording_a, values_b, recording_b) -> Alignment:
-    """The release's alignment: a rotation per direction on all-trial averages, one of them kept."""
+    """The release's alignment: a map per direction on all-trial averages, one of them kept by the
+    release's rule (``published_choice``)."""
     averages_a, averages_b = direction_averages(values_a, recording_a), direction_averages(values_b, recording_b)
     directions = _shared(averages_a, averages_b, recording_a, recording_b)
-    rotations = [orthogonal_procrustes(averages_a[d], averages_b[d])[0] for d in directions]
-    chosen = int(np.argmax([np.linalg.norm(r) for r in rotations]))  # equal up to rounding, as published
+    fits = {d: orthogonal_procrustes(averages_a[d], averages_b[d])[0] for d in directions}
+    choice = published_choice(values_a, recording_a, fits)
     zero = np.zeros(values_a.shape[1])
-    return Alignment("published", rotations[chosen], zero, zero,
-                     note=f"published alignment: the rotation of direction {directions[chosen]} among "
-                          f"{len(directions)} per-direction fits on all trials of both recordings (the "
-                          "release's float-noise pick, modelled)")
+    return Alignment("published", fits[choice.direction], zero, zero, note=choice.note(len(directions)))
+
+
+@dataclass(frozen=True)
+class PublishedChoice:
+    """Which per-direction fit the release's rule keeps, and the L1 cost of each class's candidate."""
+
+    kind: str  # "rotation" or "reflection"
+    direction: int
+    costs: dict[str, float]
+
+    def note(self, n_directions: int) -> str:
+        other = next(k for k in CLASSES if k != self.kind)
+        against = (f"{other} {self.costs[other]:.6g}" if np.isfinite(self.costs[other])
+                   else f"no {other} among the fits")
+        return (f"published alignment: per-direction Procrustes fits on all trials of both recordings "
+                f"({n_directions} directions); the {self.kind} class won on L1 cost |A R - P| "
+                f"({self.kind} {self.costs[self.kind]:.6g} vs {against}); within it the fit "
+                f"of direction {self.direction} (|det| closest to 1) was kept, a float-noise pick as in the release")
+
+
+#: the two classes of per-direction fits, by the sign of the determinant, in the order that wins a tie
+CLASSES = ("rotation", "reflection")
+
+
+def published_choice(values_a, recording_a, fits: dict[int, np.ndarray]) -> PublishedChoice:
+    """The release's ``get_best_R``: each class's candidate (``_class_candidate``) is scored by the sum of
+    |A R - P| over A's bins and dimensions, P being A with each trial mapped by its own direction's fit;
+    the cheaper one wins (a tie, which real embeddings never give, goes to the rotation: ner-bench's
+    choice, the protocol does not say)."""
+    values = np.asarray(values_a, dtype=float)
+    rows = {d: recording_a.direction == d for d in fits}
+    covered = np.logical_or.reduce(list(rows.values()))
+    target = np.zeros_like(values)
+    for d, fit in fits.items():
+        target[rows[d]] = values[rows[d]] @ fit
+    candidates = {kind: _class_candidate(fits, kind) for kind in CLASSES}
+    costs = {kind: float(np.abs(values[covered] @ fits[d] - target[covered]).sum()) if d is not None else np.inf
+             for kind, d in candidates.items()}
+    kind = min(CLASSES, key=lambda k: costs[k])
+    return PublishedChoice(kind, candidates[kind], costs)
+
+
+def _class_candidate(fits: dict[int, np.ndarray], kind: str) -> int | None:
+    """The direction (in direction order, first on ties) whose fit of ``kind`` has |det| closest to 1;
+    None when no fit is of that kind."""
+    determinants = {d: float(np.linalg.det(fit)) for d, fit in sorted(fits.items())}
+    members = [d for d, det in determinants.items() if (det >= 0) == (kind == "rotation")]
+    if not members:
+        return None
+    return min(members, key=lambda d: abs(abs(determinants[d]) - 1.0))
 
 
 def _shared(averages_a, averages_b, recording_a, recording_b) -> list[int]:

@@ -1,6 +1,6 @@
-"""Decoders shared by every task: linear regression and kNN to velocity (position is the within-trial
-cumulative sum of true and predicted velocity), and direction classifiers (multinomial logistic and kNN)
-scored as accuracy per time bin, its peak over the trial and its mean.
+"""Decoders shared by every task: linear regression, ridge regression and kNN to velocity (position is
+the within-trial cumulative sum of true and predicted velocity), and direction classifiers (multinomial
+logistic and kNN) scored as accuracy per time bin, its peak over the trial and its mean.
 
 Each decoder is fitted on one set of embedded trials and scored on others; R^2 is always
 ``r2_score(truth, prediction)`` unless a protocol reproduces the published swapped order (flagged).
@@ -8,8 +8,10 @@ Each decoder is fitted on one set of embedded trials and scored on others; R^2 i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -76,6 +78,76 @@ def linear_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTri
     return velocity_rows("linear", predicted_by(model, score_on), score_on, protocol)
 
 
+#: ridge penalties searched by cross-validation, smallest first
+RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-4, 4, 17))
+
+
+def ridge_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
+                        protocol: Protocol) -> list[dict]:
+    """Ridge regression embedding -> velocity, on the raw embedding (no standardising: that would blow the
+    near-empty axes up to unit variance), penalty chosen among ``RIDGE_ALPHAS`` by cross-validation over
+    whole training trials (``trial_block_folds``, see ``ridge_search``); the note says ``alpha=...``.
+
+    Why next to ``linear``: some embeddings have axes that hold almost nothing (cebra-16 has axes of
+    variance ~5e-7). Ordinary least squares puts huge coefficients on them (~760), which chance
+    correlations within one recording justify; the Procrustes alignment, fitted on direction averages,
+    cannot pin such axes, so in another recording they carry real signal and the cross-recording
+    predictions blow up (velocity R^2 -9 to -15 where Ridge(alpha=1) gives -0.05 / +0.58). The penalty
+    keeps those coefficients near zero and leaves the well-filled axes almost as OLS fits them."""
+    search = ridge_search(fit_on.values, fit_on.recording.velocity, trial_block_folds(fit_on.recording.trial))
+    model = Ridge(alpha=search.alpha).fit(fit_on.values, fit_on.recording.velocity)
+    note = f"alpha={search.alpha:g} (1-SE rule; CV best alpha={search.best_cv_alpha:g})"
+    if search.best_cv_alpha in (RIDGE_ALPHAS[0], RIDGE_ALPHAS[-1]):
+        note += "; CV best at the edge of the alpha grid"
+    return velocity_rows("ridge", predicted_by(model, score_on), score_on, protocol, note=note)
+
+
+@dataclass(frozen=True)
+class RidgeSearch:
+    """The chosen penalty, the one of highest mean validation R^2 (``RidgeCV(cv=folds).alpha_``), that
+    score's standard error over the folds, and the mean validation R^2 of every candidate."""
+
+    alpha: float
+    best_cv_alpha: float
+    standard_error: float
+    mean_scores: dict[float, float]
+
+
+def ridge_search(values: np.ndarray, targets: np.ndarray, folds, alphas: tuple[float, ...] = RIDGE_ALPHAS
+                 ) -> RidgeSearch:
+    """The largest alpha whose mean fold R^2 (uniform over the targets) is within one standard error of
+    the best one's (the one-standard-error rule, as glmnet's ``lambda.1se``).
+
+    Why not the best alpha itself: within one recording the validation score is flat over a wide range of
+    alphas (the near-empty axes add almost nothing to predictions there), so the best is picked by fold
+    noise, often at the small end, where those axes keep large coefficients that wreck cross-recording
+    predictions. Among the alphas the folds cannot tell apart, the rule takes the most stable fit. One SVD
+    per fold serves every alpha."""
+    values, targets = np.asarray(values, np.float64), np.asarray(targets, np.float64)
+    if len(folds) < 2:
+        raise NerBenchError(f"ridge cross-validation needs at least 2 folds of training trials, got {len(folds)}")
+    per_fold = np.array([_ridge_fold_scores(values, targets, train, validate, alphas) for train, validate in folds])
+    means = per_fold.mean(axis=0)
+    best = int(np.argmax(means))  # the first (smallest alpha) among ties, as GridSearchCV
+    standard_error = float(per_fold[:, best].std(ddof=1) / np.sqrt(len(folds)))
+    chosen = max(i for i in range(len(alphas)) if means[i] >= means[best] - standard_error)
+    return RidgeSearch(alpha=alphas[chosen], best_cv_alpha=alphas[best], standard_error=standard_error,
+                       mean_scores=dict(zip(alphas, map(float, means))))
+
+
+def _ridge_fold_scores(values, targets, train, validate, alphas) -> list[float]:
+    """Validation R^2 of ridge with an intercept (X and y centred on the training part) for every alpha."""
+    x_mean, y_mean = values[train].mean(axis=0), targets[train].mean(axis=0)
+    u, singular, vt = np.linalg.svd(values[train] - x_mean, full_matrices=False)
+    projected = u.T @ (targets[train] - y_mean)
+    centred_validate = values[validate] - x_mean
+    scores = []
+    for alpha in alphas:
+        coef = vt.T @ ((singular / (singular ** 2 + alpha))[:, None] * projected)
+        scores.append(float(r2_score(targets[validate], centred_validate @ coef + y_mean)))
+    return scores
+
+
 def direction_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
                    protocol: Protocol) -> list[dict]:
     """Multinomial logistic regression on every training bin."""
@@ -113,7 +185,7 @@ def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protoc
             + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
 
 
-DECODERS = ("linear", "logistic", "knn")
+DECODERS = ("linear", "ridge", "logistic", "knn")
 
 
 def chosen_decoders(value: str | list | tuple, where: str) -> tuple[str, ...]:
@@ -138,6 +210,8 @@ def decoding_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], p
     with threadpool_limits(limits=1):
         if "linear" in decoders:
             rows += linear_velocity_rows(fit_on, score_on, protocol)
+        if "ridge" in decoders:
+            rows += ridge_velocity_rows(fit_on, score_on, protocol)
         if "logistic" in decoders:
             rows += direction_rows(fit_on, score_on, protocol)
         if "knn" in decoders:

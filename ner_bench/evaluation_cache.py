@@ -3,7 +3,8 @@
 every decoder.
 
 A stored evaluation is only reused when nothing that could change it has changed: its key holds the
-keys of the fits it scored (so the method, its parameters and the data), the task, the protocol, the seed
+keys of the fits it scored (so the method, its parameters and the data), the task and its options
+(``cross-session[alignment=none]`` is not ``cross-session``), the protocol, the seed
 and a fingerprint of the scoring code: every source file of ner-bench and of its built-in plug-ins, the
 task's own file, and the versions of the numeric libraries. Editing any of them re-evaluates everything
 (the fits stay cached); a stale number is never served.
@@ -23,6 +24,7 @@ from typing import Any, Sequence
 from . import provenance
 from .cache import _plain, atomic_write, content_key
 from .protocol import Protocol
+from .row_identity import check_unique
 from .task import Task
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class EvaluationCache:
 
     def key(self, task: Task, fit_keys: Sequence[str], protocol: Protocol, seed: int) -> str:
         return content_key({"task": task.name, "task_class": f"{type(task).__module__}.{type(task).__qualname__}",
+                            "options": task.options,
                             "fits": list(fit_keys), "protocol": dataclasses.asdict(protocol), "seed": seed,
                             "code": self.fingerprint})
 
@@ -74,5 +77,6 @@ class EvaluationCache:
         return rows if isinstance(rows, list) else None
 
     def put(self, key: str, rows: list[dict[str, Any]]) -> None:
+        check_unique(rows, f"stored evaluation {self.path(key)}")  # a repeat would be merged away later
         blob = json.dumps(rows, default=_plain).encode()
         atomic_write(self.path(key), lambda stream: stream.write(blob))

@@ -6,7 +6,9 @@ finish.
 - ``slurm``: one SLURM array task per fit through submitit (``slurm.py``).
 - ``submitit-local``: the SLURM code path run by submitit's local executor (CI, workstations).
 
-Whatever the executor, each fit is stored in the run folder by the process that ran it.
+Whatever the executor, each fit is stored in the run folder by the process that ran it, and every fit
+and scoring job runs under the same thread policy (``threads.py``), so that the executor and ``--jobs``
+change where numbers are computed, never their digits.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Leaderboard figures (matplotlib/seaborn, Agg canvas, no pyplot state), each saved as PNG and SVG.
 
-- bars: per metric, the mean per method with its 95 % t-CI, every unit's (seed-averaged) value as a point
-  and the tie group above the bar;
+- bars: per metric, the mean per method with its 95 % hierarchical-bootstrap CI, every independent unit's
+  (test session's, seed-averaged) value as a point and the tie-group letters above the bar;
+- ranks: a critical-difference diagram per headline metric (mean rank over sessions, Friedman, Nemenyi;
+  Demsar 2006), methods joined by a bar are not separable by Nemenyi's test;
 - matrix: the train x test recording matrix of one metric per method, with the means of its diagonal
   (same recording) and off-diagonal (different recordings) cells, as the NER paper's Figure 5;
-- time course: a per-time-bin metric (direction accuracy) with its 95 % t-CI across units, per method;
+- time course: a per-time-bin metric (direction accuracy) with its 95 % bootstrap CI across sessions;
 - trajectories: direction-averaged 3-D latent trajectories per method, coloured by direction, several
   recordings aligned to an anchor (as the paper's Figure 3).
 
@@ -28,7 +30,7 @@ from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the 3-D projection)
 
 from .results import HEADLINE
-from .statistics import DIFFERENT, FAMILY, SAME, metric_label
+from .statistics import DIFFERENT, FAMILY, SAME, UNIT, metric_label
 from .anchored_trajectories import AlignedTrajectories, EmbeddedRecording, align_to_anchor
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,8 @@ def bar_figure(summary: pd.DataFrame, scores: pd.DataFrame, colors: Mapping[str,
         ax.set_title(metric_label(decoder, target, metric), fontsize=9)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
-    figure.suptitle(f"{title}\nbars: mean, whiskers: 95 % CI, points: units, g: tie group", fontsize=9)
+    figure.suptitle(f"{title}\nbars: mean, whiskers: 95 % bootstrap CI, points: sessions, "
+                     "letters: tie groups (a shared letter: not separable)", fontsize=9)
     return figure
 
 
@@ -109,7 +112,7 @@ def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str
     top = np.nanmax(np.r_[rows["ci_high"].to_numpy(float), rows["mean"].to_numpy(float),
                           points["value"].to_numpy(float) if len(points) else []])
     for xi, group in zip(x, rows["tie_group"]):
-        ax.annotate(f"g{group}", (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
+        ax.annotate(str(group), (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
     ax.set_xticks(x, order, rotation=30, ha="right", fontsize=8)
     ax.set_xlabel("")
     ax.set_ylabel(rows["metric"].iloc[0])
@@ -221,25 +224,25 @@ def _line(color):
 
 
 # ----------------------------------------------------------------------------- all figures of a board
-def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, course: pd.DataFrame, directory: Path,
-             relative_to: Path | None = None) -> list[FigureRecord]:
-    """Bars, matrices and time courses for every test-split family; returns the saved figures."""
+def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, course: pd.DataFrame,
+             directory: Path, relative_to: Path | None = None) -> list[FigureRecord]:
+    """Bars, rank diagrams, matrices and time courses for every test-split family; returns the saved
+    figures. ``scores``: one row per independent unit; ``pairs``: one per recording pair."""
     colors = method_colors(list(summary.get("method", [])) + list(course.get("method", [])))
     records: list[FigureRecord] = []
     head = ["dataset", "task", "protocol", "split"]
-    for key, part in summary[summary["split"].isin(FIGURE_SPLITS)].groupby(head + ["cells"], sort=True):
-        info = dict(zip(head + ["cells"], key))
-        family = _match(scores, info)
+    panel_keys = head + ["cells", "pair_type", "alignment"]
+    for key, part in summary[summary["split"].isin(FIGURE_SPLITS)].groupby(panel_keys, sort=True):
+        info = dict(zip(panel_keys, key))
         title = _title(info)
-        records.append(_saved("bars", title, info, bar_figure(part, family, colors, title), directory))
-    across = scores[(scores["cells"] == DIFFERENT) & scores["split"].isin(FIGURE_SPLITS)]
-    metric_keys = head + ["decoder", "target", "metric"]
-    for key in sorted(across.groupby(metric_keys).groups, key=lambda k: (k[:4], _panel_order(k[4:]))):
-        info = dict(zip(metric_keys, key))
-        cells = _match(scores, info)
-        ranked = _match(summary, {**info, "cells": DIFFERENT}).sort_values(["rank", "method"])["method"].tolist()
-        title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
-        records.append(_saved("matrix", title, info, matrix_figure(cells, ranked, title), directory))
+        ranked = part[part["direction"] != "descriptive"]
+        if len(ranked):
+            records.append(_saved("bars", title, info, bar_figure(ranked, _match(scores, info), colors, title),
+                                  directory))
+        rank_panels = _rank_panels(ranked, _match(scores, info))
+        if rank_panels:
+            records.append(_saved("ranks", title, info, rank_figure(rank_panels, title), directory))
+    records += _matrices(summary, pairs, head, directory)
     for key, part in course[course["split"].isin(FIGURE_SPLITS)].groupby(FAMILY, sort=True) if len(course) else []:
         info = dict(zip(FAMILY, key))
         title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
@@ -248,6 +251,60 @@ def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, course: pd.DataFrame, 
         for record in records:
             record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
     return records
+
+
+def _matrices(summary: pd.DataFrame, pairs: pd.DataFrame, head: list[str], directory: Path) -> list[FigureRecord]:
+    """One train x test matrix per cross-recording metric (the diagonal A = A included where scored)."""
+    records = []
+    across = pairs[(pairs["cells"] == DIFFERENT) & pairs["split"].isin(FIGURE_SPLITS)]
+    metric_keys = head + ["decoder", "target", "metric"]
+    for key in sorted(across.groupby(metric_keys).groups, key=lambda k: (k[:4], _panel_order(k[4:]))):
+        info = dict(zip(metric_keys, key))
+        ranked = _match(summary, {**info, "cells": DIFFERENT}).sort_values(["rank", "method"])["method"]
+        title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
+        figure = matrix_figure(_match(pairs, info), list(dict.fromkeys(ranked)), title)
+        records.append(_saved("matrix", title, info, figure, directory))
+    return records
+
+
+# ----------------------------------------------------------------------------- critical-difference diagrams
+RANKED_HEADLINE = HEADLINE + [("ridge", "velocity", "r2"), ("pearson", "latent_trajectory", "trajectory_contrast_r")]
+
+
+def _rank_panels(summary: pd.DataFrame, scores: pd.DataFrame) -> list[tuple[str, pd.Series, pd.DataFrame, float]]:
+    """(label, mean ranks, Nemenyi p-values, CD) per headline metric with 3+ methods ranked on 2+ sessions."""
+    import scikit_posthocs
+
+    panels = []
+    for key in RANKED_HEADLINE:
+        rows = summary[(summary["decoder"] == key[0]) & (summary["target"] == key[1]) & (summary["metric"] == key[2])]
+        rows = rows.dropna(subset=["mean_rank"])
+        points = scores[(scores["decoder"] == key[0]) & (scores["target"] == key[1]) & (scores["metric"] == key[2])]
+        block = points.pivot_table(index=UNIT, columns="method_label", values="value").dropna()
+        block = block[[m for m in rows["method"] if m in block]]
+        if block.shape[1] < 3 or block.shape[0] < 2:
+            continue
+        oriented = block if bool(rows["higher_is_better"].iloc[0]) else -block
+        p_values = scikit_posthocs.posthoc_nemenyi_friedman(oriented.to_numpy())
+        p_values.index = p_values.columns = block.columns
+        ranks = rows.set_index("method")["mean_rank"]
+        panels.append((f"{metric_label(*key)} ({block.shape[0]} sessions)", ranks, p_values,
+                       float(rows["critical_difference"].iloc[0])))
+    return panels
+
+
+def rank_figure(panels: list[tuple[str, pd.Series, pd.DataFrame, float]], title: str) -> Figure:
+    """One critical-difference diagram per panel: rank 1 = best on a session."""
+    import scikit_posthocs
+
+    figure = new_figure(7.5, 1.9 * len(panels) + 0.8)
+    axes = figure.subplots(len(panels), 1, squeeze=False).ravel()
+    for ax, (label, ranks, p_values, cd) in zip(axes, panels):
+        scikit_posthocs.critical_difference_diagram(ranks, p_values, ax=ax, label_props={"fontsize": 7})
+        ax.set_title(f"{label}: mean rank (1 = best), Nemenyi CD = {cd:.2f}", fontsize=8)
+    figure.suptitle(f"{title}\ncritical-difference diagrams (Friedman + Nemenyi); a bar joins methods not "
+                    "separable", fontsize=9)
+    return figure
 
 
 def _match(frame: pd.DataFrame, info: dict) -> pd.DataFrame:
@@ -259,7 +316,9 @@ def _match(frame: pd.DataFrame, info: dict) -> pd.DataFrame:
 
 def _title(info: dict) -> str:
     parts = [info["dataset"], info["task"], f"protocol {info['protocol']}", f"{info['split']} trials"]
-    if "cells" in info:
+    if "pair_type" in info:
+        parts.append("train = test recording" if info["pair_type"] == SAME else f"{info['pair_type']} pairs")
+    elif "cells" in info:
         parts.append("train = test recording" if info["cells"] == SAME else "train ≠ test recording")
     return " · ".join(parts)
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, ClassVar, Protocol
 
 import numpy as np
 
+from . import threads
 from .cache import content_key
 from .recording import Recording
 from .split import Split
@@ -140,17 +141,20 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
     try:
         method_cls = job.method_class or discover(job.plugin_files).get("methods", job.method)
         method = method_cls(budget=job.budget, **job.params)
-        prepared = time.perf_counter()
-        method.prepare()  # once-per-process set-up (JIT warm-up): out of fit_seconds and the timeout clock
-        prepare_seconds = time.perf_counter() - prepared
-        seed_everything(job.seed)
-        if on_start:
-            on_start()
-        started = time.perf_counter()
-        method.fit(job.split.train(job.recording), seed=job.seed, device=job.device)
-        fitted = time.perf_counter()
-        values = np.asarray(method.transform(job.recording))
-        transformed = time.perf_counter()
+        # the thread policy from here on, once the method's modules (torch, numba...) are imported
+        with threads.limited() as count:
+            where["threads"] = count
+            prepared = time.perf_counter()
+            method.prepare()  # once-per-process set-up (JIT warm-up): out of fit_seconds and the timeout clock
+            prepare_seconds = time.perf_counter() - prepared
+            seed_everything(job.seed)
+            if on_start:
+                on_start()
+            started = time.perf_counter()
+            method.fit(job.split.train(job.recording), seed=job.seed, device=job.device)
+            fitted = time.perf_counter()
+            values = np.asarray(method.transform(job.recording))
+            transformed = time.perf_counter()
         check_embedding(values, job.recording)
     except (Exception, SystemExit) as error:  # SystemExit: a method calling sys.exit() must not end the run
         return FitOutcome(key=job.key, status=FAILED, meta=where,
@@ -210,6 +214,9 @@ def decode_job(payload: bytes):
     return pickle.loads(job_bytes)
 
 
-def run_encoded_job(payload: bytes, store_root: str | None) -> FitOutcome:
-    """Entry point of remote workers (submitit): decode, run, store."""
+def run_encoded_job(payload: bytes, store_root: str | None, threads_count: int | None = None) -> FitOutcome:
+    """Entry point of remote workers (submitit): adopt the launcher's thread policy (``threads_count``)
+    before the job's code is imported, then decode, run, store."""
+    if threads_count is not None:
+        threads.adopt_in_this_process(threads_count)
     return run_and_store(decode_job(payload), store_root)

@@ -17,7 +17,8 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from .errors import NerBenchError
-from .statistics import DEFAULT_ALPHA, leaderboard_tables, prepare, time_course, unit_scores
+from .row_identity import duplicated_rows
+from .statistics import DEFAULT_ALPHA, leaderboard_tables, pair_scores, prepare, time_course, unit_scores
 from .anchored_trajectories import EmbeddedRecording
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class Leaderboard:
     summary: pd.DataFrame
     pairwise: pd.DataFrame
     time_course: pd.DataFrame
-    unit_scores: pd.DataFrame
+    unit_scores: pd.DataFrame  # one row per independent unit (test session): what the tests compare
+    pair_scores: pd.DataFrame  # one row per (train, test) recording pair: the decoding matrices
     figures: list = field(default_factory=list)  # FigureRecord, paths relative to ``out``
     out: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -74,17 +76,15 @@ def read_results(source: str | Path) -> pd.DataFrame:
 
 
 def combine(sources: Sequence[pd.DataFrame | str | Path] | pd.DataFrame | str | Path) -> pd.DataFrame:
-    """One prepared table from DataFrames and/or results folders; exact repeats of a number (same method,
-    parameters, unit, seed, metric...) from several sources are kept once, the last source winning."""
+    """One prepared table from DataFrames and/or results folders; repeats of one number (rows equal in every
+    identifying column, ``row_identity``) from several sources are kept once, the last source winning."""
     if isinstance(sources, (pd.DataFrame, str, Path)):
         sources = [sources]
     if not sources:
         raise NerBenchError("leaderboard: no results given")
     tables = [prepare(s) if isinstance(s, pd.DataFrame) else read_results(s) for s in sources]
     table = pd.concat(tables, ignore_index=True)
-    identity = ["task", "method", "method_params", "dataset", "train_unit", "test_unit", "split", "seed", "decoder",
-                "target", "metric", "time_bin", "protocol"]
-    repeated = table.duplicated(identity, keep="last")
+    repeated = duplicated_rows(table, keep="last")
     if repeated.any():
         log.warning("leaderboard: %d result rows appear in several sources; the last one is kept", repeated.sum())
         table = table[~repeated].reset_index(drop=True)
@@ -106,7 +106,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     """
     table = combine(results)
     summary, pairwise = leaderboard_tables(table, alpha=alpha)
-    board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table))
+    board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table), pair_scores(table))
     if summary.empty:
         board.notes.append("no successful scalar result rows: nothing to rank")
     if out is None:
@@ -122,7 +122,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         except ImportError as error:
             raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
                                 "or pass --no-figures") from None
-        board.figures = draw_all(summary, board.unit_scores, board.time_course, board.out / "figures", board.out)
+        board.figures = draw_all(summary, board.unit_scores, board.pair_scores, board.time_course,
+                                 board.out / "figures", board.out)
         if trajectories:
             board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
         _remove_stale_figures(board)

@@ -1,14 +1,15 @@
 """Pairs of recordings, and decoding one recording (B) with decoders fitted on another's (A) embedding.
 
-Every pairwise task scores ordered pairs (A, B): A's embedding, from the model fitted on A's training
-trials, is aligned onto B's (``alignment.py``), the shared decoders are fitted on A's aligned training
-trials and scored on B's test trials (and, labelled ``split="train"``, on B's training trials). A task
-only says which pairs it scores.
+Every pairwise task scores ordered pairs (A, B) of its own ``pair_type`` (what changes from A to B: the
+session, the hemisphere or the area), so that no score averages different kinds of transfer. A's
+embedding, from the model fitted on A's training trials, is aligned onto B's (``alignment.py``), the
+shared decoders are fitted on A's aligned training trials and scored on B's test trials (and, labelled
+``split="train"``, on B's training trials). A task only says which pairs it scores.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from typing import ClassVar
 
 from .alignment import ALIGNMENTS, Alignment, align
 from .decoders import chosen_decoders, decoding_rows
@@ -18,6 +19,17 @@ from .recording import Recording
 from .task import Context, EmbeddedTrials, Embedding, Task, Unit
 
 
+SAME_RECORDING = "same recording"
+CROSS_SESSION = "cross-session"
+CROSS_HEMISPHERE = "cross-hemisphere"
+CROSS_AREA = "cross-area"
+CROSS_SESSION_AND_AREA = "cross-session-and-area"
+SAME_SESSION = "same session"
+CROSS_SUBJECT = "cross-subject"
+PAIR_TYPES = (SAME_RECORDING, CROSS_SESSION, CROSS_HEMISPHERE, CROSS_AREA, CROSS_SESSION_AND_AREA, SAME_SESSION,
+              CROSS_SUBJECT)
+
+
 def same_subject(a: Recording, b: Recording) -> bool:
     return a.subject == b.subject
 
@@ -25,6 +37,31 @@ def same_subject(a: Recording, b: Recording) -> bool:
 def hemispheres_differ(a: Recording, b: Recording) -> bool:
     """Both hemispheres known, and different."""
     return "unknown" not in (a.hemisphere, b.hemisphere) and a.hemisphere != b.hemisphere
+
+
+def pair_type(a: Recording, b: Recording) -> str:
+    """What changes from recording A to recording B; one of ``PAIR_TYPES``, so that each pairwise task
+    scores one kind of transfer only and a score is never an average over different ones:
+
+    - ``same recording``: A is B;
+    - ``cross-subject``: different subjects;
+    - ``cross-hemisphere``: same subject and area, hemispheres known and different (on any days);
+    - ``cross-session``: same subject and area, another session, hemispheres not known to differ;
+    - ``cross-area``: same subject and session (one day), different areas (M1 <-> PMd);
+    - ``cross-session-and-area``: same subject, another session and another area;
+    - ``same session``: same subject, session and area, different recordings (e.g. two trial sets of one
+      MC_Maze session).
+    """
+    if a.id == b.id:
+        return SAME_RECORDING
+    if not same_subject(a, b):
+        return CROSS_SUBJECT
+    same_session = a.session == b.session
+    if a.area != b.area:
+        return CROSS_AREA if same_session else CROSS_SESSION_AND_AREA
+    if hemispheres_differ(a, b):
+        return CROSS_HEMISPHERE
+    return SAME_SESSION if same_session else CROSS_SESSION
 
 
 def ordered_pairs(recordings: list[Recording], accepts) -> list[Unit]:
@@ -37,6 +74,8 @@ class PairwiseTask(Task):
     protocol's own, ``none``, ``train-procrustes`` or ``published``)."""
 
     defaults = {"alignment": "protocol"}
+    #: the pair types (``PAIR_TYPES``) the task scores
+    pair_types: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **options) -> None:
         super().__init__(**options)
@@ -44,10 +83,14 @@ class PairwiseTask(Task):
         if chosen != "protocol" and chosen not in ALIGNMENTS:
             raise NerBenchError(f"task {self.name!r} option 'alignment': {chosen!r} is unknown; expected "
                                 f"'protocol' or one of {ALIGNMENTS}")
+        own_accepts = type(self).accepts is not PairwiseTask.accepts
+        if set(self.pair_types) - set(PAIR_TYPES) or not (self.pair_types or own_accepts):
+            raise NerBenchError(f"task {self.name!r}: pair_types {self.pair_types!r}; expected some of {PAIR_TYPES} "
+                                "(or an accepts method of its own)")
 
-    @abstractmethod
     def accepts(self, a: Recording, b: Recording) -> bool:
-        """Whether the ordered pair (A, B) is scored."""
+        """Whether the ordered pair (A, B) is scored: its pair type is one of the task's."""
+        return pair_type(a, b) in self.pair_types
 
     def units(self, recordings: list[Recording]) -> list[Unit]:
         return ordered_pairs(recordings, self.accepts)
@@ -62,7 +105,7 @@ class PairwiseTask(Task):
 
 class PairwiseDecoding(PairwiseTask):
     """Decoders fitted on A's aligned training trials, scored on B's test (and training) trials. Option
-    ``decoders``: which shared decoders run (``linear+logistic+knn`` by default)."""
+    ``decoders``: which shared decoders run (``all`` by default: ``linear+ridge+logistic+knn``)."""
 
     defaults = {**PairwiseTask.defaults, "decoders": "all"}
 

@@ -48,7 +48,7 @@ PAPER = Protocol(
     knn_folds="published",
     defects=("test velocity R^2 computed as r2_score(prediction, truth)",
              "cross-session alignment fitted on all trials of both sessions, labels included",
-             "alignment rotation chosen among per-direction fits by a float-noise criterion"),
+             "alignment rotation: rotation vs reflection by the release's L1 cost, the fit within that class by float noise (|det| closest to 1)"),
 )
 
 PROTOCOLS = {p.name: p for p in (STRICT, PAPER)}

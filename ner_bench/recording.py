@@ -103,6 +103,13 @@ class Recording:
         return self.direction[self.time_in_trial == 0]
 
     @property
+    def session(self) -> str:
+        """The recording session: ``subject_date``, shared by the areas recorded that day (M1 and PMd of
+        one Chewie day are one session); the recording id when the date is unknown, so that recordings
+        of unknown date are never taken for one session."""
+        return self.id if self.date == "unknown" else f"{self.subject}_{self.date}"
+
+    @property
     def labels(self) -> np.ndarray:
         """The published training label per bin: ``[10*vx, 10*vy, angle]``."""
         return np.column_stack([10.0 * self.velocity, self.angle])

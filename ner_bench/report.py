@@ -16,7 +16,7 @@ import pandas as pd
 
 from .protocol import PROTOCOLS
 from .results import HEADLINE
-from .statistics import NONE, SAME, UNIT_NAMES, metric_label
+from .statistics import CI_METHOD, NONE, SAME, metric_label
 
 if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
     from .figures import FigureRecord
@@ -123,19 +123,28 @@ def _sections(summary: pd.DataFrame, figures: Sequence[FigureRecord]) -> list[tu
 
 def _reading_guide(alpha: float) -> str:
     return (
-        "<div class=box><strong>How to read this page.</strong> Every number is over <em>units of "
-        "replication</em>: a recording when a method is trained and tested on the same recording, an ordered "
-        "(train, test) recording pair otherwise; seeds are averaged within a unit first. Means come with a "
-        "two-sided 95 % t-based confidence interval across units. Methods are compared pairwise over their "
-        "shared units (paired t-test and Wilcoxon signed-rank, Holm-adjusted within each metric's family of "
-        "pairs). <strong>Tie groups</strong>: walking the ranking from the best mean down, a method opens a "
-        f"new group only when its Holm-adjusted paired t-test p is below &alpha; = {alpha:g} against every "
-        "member of the current group; methods sharing a group are not separable and their order within it "
-        "is not a finding. Ordered pairs share recordings, so they are not fully independent: treat their "
-        "intervals as approximate. Click a column header to sort.</div>")
+        "<div class=box><strong>How to read this page.</strong> Every number is over independent <em>units of "
+        "replication</em>: the <em>session</em> of the test recording. Seeds of a model, the recordings of one "
+        "session (its areas are simultaneous recordings of the same trials) and the recording pairs that share "
+        "a test session are averaged into one value first, so n is the number of sessions and a comparison of "
+        "two methods has at most n - 1 degrees of freedom. Pair types (cross-session, cross-hemisphere, "
+        "cross-area, ...) are never pooled. Means come with a 95 % "
+        f"{_esc(CI_METHOD)} interval; median and interquartile mean (IQM) sit beside them, since a few "
+        "blow-ups can drag a mean. Methods are compared pairwise over shared sessions (paired t-test and "
+        "Wilcoxon signed-rank, Holm-adjusted within each family of pairs, Cohen's dz). <strong>Tie groups</strong> "
+        "are letters: methods that share a letter were not separated by a Holm-adjusted paired t-test at "
+        f"&alpha; = {alpha:g} (no pair under one letter differs); a method may carry several letters. The "
+        "rank diagrams show mean ranks over sessions with Friedman's test and the Nemenyi critical "
+        "difference (Demsar 2006). Each metric declares which end is better. Click a column header to sort."
+        "</div>")
 
 
 # ----------------------------------------------------------------------------- protocol box
+def _n_units(part: pd.DataFrame) -> str:
+    counts = sorted(part["n_units"].unique())
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]} (by method)"
+
+
 def protocol_box(results: pd.DataFrame, notes: Iterable[str] = ()) -> str:
     """Protocol, split, decoders, seeds, budgets and parameters, package versions, devices, defects."""
     items = []
@@ -201,19 +210,22 @@ def _section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.Data
     parts = [f"<h2 id='{_anchor(key)}'>{_esc(dataset)} · {_esc(task)} · protocol {_esc(protocol)}</h2>"]
     mine = [f for f in figures if f.kind != "trajectories" and (f.key.get("dataset"), f.key.get("task"),
                                                                f.key.get("protocol")) == key]
-    for kind, heading in (("bars", "Scores"), ("matrix", "Train x test recording matrices"),
+    for kind, heading in (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
+                          ("matrix", "Train x test recording matrices"),
                           ("time_course", "Over time")):
         chosen = [f for f in mine if f.kind == kind]
         if chosen:
             parts.append(f"<h4>{heading}</h4>" + "".join(_figure(f) for f in chosen))
     rows = summary[(summary["dataset"] == dataset) & (summary["task"] == task) & (summary["protocol"] == protocol)]
-    for (split, cells), part in rows.groupby(["split", "cells"], sort=False):
-        title = f"{split} trials · {'train = test recording' if cells == SAME else 'train ≠ test recording'}"
-        parts.append(f"<h3>{_esc(title)}</h3><p class=muted>unit of replication: {_esc(UNIT_NAMES[cells])}</p>")
+    for (split, pair_type, alignment), part in rows.groupby(["split", "pair_type", "alignment"], sort=False):
+        kind = "train = test recording" if pair_type == SAME else f"{pair_type} pairs"
+        aligned = "" if alignment == NONE else f" · alignment {alignment}"
+        parts.append(f"<h3>{_esc(f'{split} trials · {kind}{aligned}')}</h3><p class=muted>unit of replication: "
+                     f"{_esc(part['unit'].iloc[0])}; n = {_esc(_n_units(part))}</p>")
         parts.append(summary_table(part))
         pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
                          & (pairwise["protocol"] == protocol) & (pairwise["split"] == split)
-                         & (pairwise["cells"] == cells)]
+                         & (pairwise["pair_type"] == pair_type) & (pairwise["alignment"] == alignment)]
         if len(pairs):
             parts.append(f"<details><summary>pairwise comparisons ({len(pairs)})</summary>{pairwise_table(pairs)}"
                          "</details>")
@@ -230,8 +242,8 @@ def _figure(record: FigureRecord) -> str:
 
 def summary_table(rows: pd.DataFrame) -> str:
     header = [("metric", True), ("rank", False), ("method", True), ("tie group", False),
-              ("mean [95 % CI]", False), ("SD", False), ("median", False), ("n units", False), ("seeds", False),
-              ("failed", False)]
+              ("mean [95 % CI]", False), ("SD", False), ("median", False), ("IQM", False), ("mean rank", False),
+              ("n units", False), ("recordings", False), ("seeds", False), ("failed", False)]
     out = []
     previous, flip = None, False
     for row in _metric_order(rows, ["rank", "method"]).itertuples():
@@ -239,13 +251,14 @@ def summary_table(rows: pd.DataFrame) -> str:
         if (metric, row.tie_group) != previous:
             flip = not flip
             previous = (metric, row.tie_group)
-        arrow = "" if row.higher_is_better else " (lower is better)"
+        arrow = {"higher": "", "lower": " (lower is better)"}.get(row.direction, " (descriptive, not ranked)")
         out.append(
             f"<tr class='{'g-odd' if flip else 'g-even'}' data-tie-group='{row.tie_group}'>"
-            f"<td class=text>{_esc(metric + arrow)}</td><td>{row.rank}</td><td class=text>{_esc(row.method)}</td>"
+            f"<td class=text>{_esc(metric + arrow)}</td><td>{_rank(row.rank)}</td><td class=text>{_esc(row.method)}</td>"
             f"<td data-sort='{row.tie_group}'>{_tie(row.tie_group)}</td>"
             f"<td data-sort='{_num(row.mean)}'>{_f(row.mean)} <span class=ci>[{_f(row.ci_low)}, {_f(row.ci_high)}]"
-            f"</span></td><td>{_f(row.sd)}</td><td>{_f(row.median)}</td><td>{row.n_units}</td>"
+            f"</span></td><td>{_f(row.sd)}</td><td>{_f(row.median)}</td><td>{_f(row.iqm)}</td>"
+            f"<td>{_f(row.mean_rank, 2)}</td><td>{row.n_units}</td><td>{row.n_recordings}</td>"
             f"<td>{_esc(row.seeds)}</td><td>{getattr(row, 'n_failed', 0)}</td></tr>")
     return _table("summary", header, out)
 
@@ -284,9 +297,15 @@ def _table(kind: str, header: list[tuple[str, bool]], rows: list[str]) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _tie(group: int) -> str:
-    css = f"g{group}" if int(group) <= 5 else "gx"
-    return f"<span class='tie {css}' title='tie group {group}'>{group}</span>"
+def _tie(letters: str) -> str:
+    if not letters:
+        return ""
+    css = f"g{ord(letters[0]) - ord('a') + 1}" if letters[0] <= "e" else "gx"
+    return f"<span class='tie {css}' title='tie groups {letters}: not separable from methods sharing a letter'>{letters}</span>"
+
+
+def _rank(rank) -> str:
+    return "" if pd.isna(rank) else str(int(rank))
 
 
 def _num(value: float) -> str:

@@ -9,15 +9,16 @@ import pandas as pd
 
 from . import provenance
 from .jobs import FAILED, OK
+from .pairs import pair_type
 from .protocol import Protocol
 
 SKIPPED = "skipped"
 
-COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit",
-           "train_area", "train_hemisphere", "test_hemisphere", "split", "seed", "decoder", "target",
-           "metric", "time_bin", "train_direction", "test_direction", "value", "alignment", "protocol", "status",
-           "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "defects", "device",
-           "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
+COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
+           "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
+           "decoder", "target", "metric", "time_bin", "train_direction", "test_direction", "value", "alignment",
+           "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "defects",
+           "device", "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
 
 #: columns that say how and where a run went rather than what it found: they differ between an
 #: interrupted-and-resumed run and an uninterrupted one, everything else must not
@@ -28,15 +29,17 @@ HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logist
 
 
 def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str) -> pd.DataFrame:
-    """Rows from the runner (with Recording objects) -> the results DataFrame with provenance."""
+    """Rows from the runner (with Recording objects) -> the results DataFrame with provenance; every row,
+    failed ones too, says which kind of pair it scored (``pair_type``) and the two sessions."""
     versions = provenance.versions()
     records = []
     for row in rows:
         row = dict(row)
         train, test = row.pop("train_recording"), row.pop("test_recording")
         row.update(dataset=test.dataset, subject=test.subject, area=test.area, train_unit=train.id,
-                   test_unit=test.id, train_area=train.area, train_hemisphere=train.hemisphere,
-                   test_hemisphere=test.hemisphere)
+                   test_unit=test.id, pair_type=pair_type(train, test), train_area=train.area,
+                   train_hemisphere=train.hemisphere, test_hemisphere=test.hemisphere,
+                   train_session=train.session, test_session=test.session)
         row["method_params"] = json.dumps(row.get("method_params", {}), sort_keys=True, default=str)
         records.append(row)
     table = pd.DataFrame.from_records(records, columns=None)

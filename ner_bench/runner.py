@@ -26,6 +26,7 @@ from .scoring import PlannedUnit, ScoringPlan
 from .slurm import SlurmOptions
 from .specs import Spec, parse_specs
 from .split import Split, chronological_split
+from .threads import thread_count
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,10 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
     ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
     (see ``ner_bench.executors``); each method x seed is scored as soon as its fits are in, on the local
-    workers when there are some (``ner_bench.scoring``). ``table.attrs["fits"]`` counts the fits planned,
-    cached, run, failed.
+    workers when there are some (``ner_bench.scoring``). Whatever the executor, every fit and scoring job
+    runs with the same numeric-library thread count (``NER_BENCH_THREADS``, default 1; ``ner_bench.threads``),
+    so that the numbers do not depend on where they were computed; the ``threads`` column and the
+    ``versions`` provenance record it. ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
 
     >>> import ner_bench as nb
     >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
@@ -70,6 +73,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     options = ExecutionOptions(executor=executor, jobs=jobs, gpus=gpus, jobs_per_gpu=jobs_per_gpu,
                                timeout=timeout, slurm=slurm or SlurmOptions(), progress=progress)
     options.check()
+    thread_count()  # a bad NER_BENCH_THREADS stops the run here, not in every fit
     registry = discover([str(p) for p in plugins])
     chosen_protocol = get_protocol(protocol)
     method_choices = choose_methods(registry, methods, budget)

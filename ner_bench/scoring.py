@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Sequence
 
+from . import threads
 from .errors import NerBenchError
 from .evaluation_cache import EvaluationCache
 from .jobs import FAILED, OK, FitJob, FitOutcome
@@ -77,9 +78,12 @@ class ScoringJob:
         return f"{item.task.name} {item.unit.train.id} -> {item.unit.test.id}"
 
     def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> ScoringOutcome:
+        """Score every unit under the thread policy (``threads``), so that the numbers do not depend on
+        the process that scores them."""
         if on_start:
             on_start()
-        return ScoringOutcome(self.key, {item.index: self._score(item) for item in self.items})
+        with threads.limited():
+            return ScoringOutcome(self.key, {item.index: self._score(item) for item in self.items})
 
     def failed(self, error: str, store_root: str | None = None, seconds: float = float("nan")) -> ScoringOutcome:
         """Every unit fails with ``error`` (e.g. the worker process scoring them died)."""
@@ -203,7 +207,15 @@ def _base_row(entry: PlannedUnit, train: FitOutcome, test: FitOutcome) -> dict:
                 train_recording=entry.unit.train, test_recording=entry.unit.test,
                 fit_seconds=train.fit_seconds, transform_seconds=train.transform_seconds,
                 cached=train.cached and test.cached, fit_host=train.meta.get("fit_host", ""),
-                fit_device=train.meta.get("fit_device", ""))
+                fit_device=train.meta.get("fit_device", ""), threads=_fit_threads(train))
+
+
+def _fit_threads(outcome: FitOutcome) -> int:
+    """The numeric libraries' thread count A's fit ran with (``threads.limited``). A failed fit (whose
+    stored record does not keep it: a resumed run must give the same row) and a fit stored before the
+    count was recorded get this run's count, so that the column stays integer."""
+    count = outcome.meta.get("threads") if outcome.status == OK else None
+    return int(count) if count is not None else threads.thread_count()
 
 
 def _frozen(params: dict) -> str:

@@ -9,6 +9,8 @@ Resources of one fit, from weakest to strongest say:
 ``{"cpus": 1, "gpus": 0, "mem_gb": 8}``, then the method's ``resources`` class attribute, then
 ``--slurm-gpus`` for methods that use a GPU, then ``--slurm-resources "ner=gpus:1,mem_gb:16;umap=cpus:4"``.
 GPUs are only requested when ``--device`` is a CUDA device; a fit given no GPU runs with ``device="cpu"``.
+Each job runs with the launcher's thread count (``threads.py``), passed with the job and set in the
+job's environment before its code is imported: a node's ``OMP_NUM_THREADS`` does not change the numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Iterator, Sequence
 
 from .errors import NerBenchError
 from .jobs import FAILED, FitJob, FitOutcome, encode_job, run_encoded_job
+from .threads import thread_count
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,7 @@ def submit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str, *, lo
             job = dataclasses.replace(job, device="cpu")
         groups.setdefault((job.method, tuple(sorted(wanted.items()))), []).append(job)
     submitted = []
+    count = thread_count()  # the job takes this process's thread policy, whatever its node's environment
     off_cluster = ("--executor slurm: {}; run on a SLURM login node, or use --executor local "
                    "(or submitit-local)")
     for (method, wanted), group in groups.items():
@@ -147,7 +151,7 @@ def submit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str, *, lo
         executor.update_parameters(**_parameters(method, dict(wanted), options, timeout))
         try:
             with executor.batch():
-                handles = [executor.submit(run_encoded_job, encode_job(job), store_root) for job in group]
+                handles = [executor.submit(run_encoded_job, encode_job(job), store_root, count) for job in group]
         except FileNotFoundError as error:
             raise NerBenchError(off_cluster.format(f"{error.filename or 'sbatch'} not found")) from None
         log.info("submitted %d %s fits (%s)", len(group), method, dict(wanted))

@@ -6,7 +6,9 @@ scoring of one method's embeddings (``scoring.ScoringJob``). Jobs reach it as
 bytes over a socket (see ``jobs.encode_job``), so the caller's ``__main__`` is never re-imported: scripts
 need no ``if __name__ == "__main__"`` guard and notebook-defined methods work. A worker may be pinned
 to one GPU: ``CUDA_VISIBLE_DEVICES`` is set in its environment when it starts, before anything (torch
-included) is imported, so it only ever sees that GPU. A fit that runs past
+included) is imported, so it only ever sees that GPU. Its thread variables (``OMP_NUM_THREADS`` & co.) are
+set there too, to the thread policy's count (``threads.py``), the same as in-process fits run with, not a
+share of the cores: the numbers must not depend on ``--jobs``. A fit that runs past
 ``timeout`` seconds (counted from the moment the method starts fitting, imports excluded) has its
 worker killed; a worker that dies (segfault, out of memory) fails only its own job. Either way a fresh
 worker takes the slot and the run goes on. Workers exit when the runner goes away, even by SIGKILL.
@@ -31,6 +33,7 @@ from typing import Any, Iterator, Sequence
 
 from .jobs import FitJob, Job, decode_job, encode_job
 from .scheduling import JobChooser, prepare_group
+from .threads import THREAD_VARIABLES, thread_count, worker_environment  # noqa: F401 (THREAD_VARIABLES: re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,6 @@ log = logging.getLogger(__name__)
 START_GRACE_SECONDS = 120.0
 #: how often a busy worker is checked for death even when its socket stays silent
 LIVENESS_SECONDS = 1.0
-#: thread pools sized from these variables (torch, OpenMP, BLAS, numba) get the worker's share of the CPUs
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
 
 
 def worker_slots(jobs: int, gpus: Sequence[str] = (), jobs_per_gpu: int = 1) -> list[str | None]:
@@ -71,8 +72,8 @@ class WorkerPool:
         self.timeout = timeout
         self.store_root = store_root
         self.chooser = JobChooser()
-        #: N workers on C cores each get C // N threads, so that parallel fits do not oversubscribe the CPU
-        self.threads = max(1, available_cpus() // max(1, len(self.slots)))
+        #: the thread policy's count, whatever the number of workers (``threads.py``)
+        self.threads = thread_count()
 
     def run(self, pending: deque) -> Iterator[tuple[Job, Any]]:
         """Run the jobs of ``pending``, which the caller may extend whenever a ``(job, outcome)`` is yielded
@@ -150,9 +151,7 @@ class WorkerPool:
 
     def _start(self, slot: _Slot) -> None:
         parent_end, child_end = socket.socketpair()
-        env = dict(os.environ)
-        for variable in THREAD_VARIABLES:
-            env.setdefault(variable, str(self.threads))  # the user's own setting wins
+        env = worker_environment(threads=self.threads)  # before the worker imports numba or torch
         if slot.gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = slot.gpu
         command = [sys.executable, "-m", "ner_bench.worker_pool", str(child_end.fileno()),

@@ -1,6 +1,6 @@
 """Within-session decoding: decoders fitted on a recording's training trials, scored on its test trials
 (and, labelled ``train``, on the training trials themselves). Option ``decoders``: which shared decoders run
-(``linear+logistic+knn`` by default)."""
+(``all`` by default: ``linear+ridge+logistic+knn``). Every row is of pair type ``same recording``."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from scipy.stats import special_ortho_group
 from conftest import make_recording
 from ner_bench import Context, NerBenchError, chronological_split
 from ner_bench.alignment import align
+from ner_bench.decoders import DECODERS
 from ner_bench.plugins import discover
 from ner_bench.protocol import PAPER, STRICT
 from ner_bench.task import Embedding, Unit
@@ -92,7 +93,7 @@ def test_under_strict_no_test_trial_enters_an_alignment_or_a_decoder(pair):
              for r in rows if r["split"] == "train"]
     train2 = [(r["decoder"], r["target"], r["metric"], r.get("time_bin"), r["value"], r["note"])
               for r in rows2 if r["split"] == "train"]
-    assert {t[0] for t in train} == {"linear", "logistic", "knn"}
+    assert {t[0] for t in train} == set(DECODERS)
     assert train == train2  # every decoder, k included, was fitted on training trials only
     assert [r["value"] for r in rows if r["split"] == "test"] != [r["value"] for r in rows2 if r["split"] == "test"]
 
@@ -104,3 +105,68 @@ def test_the_published_alignment_sees_test_trials(pair):
     after = align(perturb_test_trials(source, 1), perturb_test_trials(target, 2), "published")
     assert not np.allclose(before.rotation, after.rotation)
     assert "all trials of both sessions" in " ".join(PAPER.defects)
+
+
+def rotation(dim=3, seed=3) -> np.ndarray:
+    return special_ortho_group.rvs(dim, random_state=seed)  # det = +1
+
+
+def per_direction_copy(source: Embedding, maps: dict[int, np.ndarray], scale: dict[int, float] | None = None):
+    """B: A's recording renamed, each trial of direction d carried by ``maps[d]`` (and A scaled per direction
+    by ``scale``, so that some directions weigh more in the L1 cost). Returns (A, B)."""
+    rec, values = source.recording, source.values.astype(float).copy()
+    for d, factor in (scale or {}).items():
+        values[rec.direction == d] *= factor
+    mapped = values.copy()
+    for d, transform in maps.items():
+        mapped[rec.direction == d] = values[rec.direction == d] @ transform
+    return Embedding(rec, source.split, values), Embedding(rec.replace(id="B"), source.split, mapped)
+
+
+def l1_cost(a: Embedding, maps: dict[int, np.ndarray], candidate: np.ndarray) -> float:
+    target = a.values.copy()
+    for d, transform in maps.items():
+        target[a.recording.direction == d] = a.values[a.recording.direction == d] @ transform
+    return float(np.abs(a.values @ candidate - target).sum())
+
+
+def test_published_rule_keeps_the_class_with_the_smaller_l1_cost(pair):
+    """Six directions of B are a reflection of A, two a rotation: with equal weights the reflection
+    class is cheaper; when the two rotated directions dominate the embedding, the rotation wins (a cost,
+    not a vote)."""
+    a, _ = pair
+    reflection, turn = rotated_reflected(seed=4), rotation(seed=5)
+    maps = {d: (turn if d in (2, 5) else reflection) for d in range(8)}
+    source, target = per_direction_copy(embedding(a), maps)
+    found = align(source, target, "published")
+    np.testing.assert_allclose(found.rotation, reflection, atol=1e-10)
+    assert np.linalg.det(found.rotation) < 0
+    costs = l1_cost(source, maps, reflection), l1_cost(source, maps, turn)
+    assert costs[0] < costs[1]
+    assert "reflection class won" in found.note
+    assert f"reflection {costs[0]:.6g} vs rotation {costs[1]:.6g}" in found.note
+    assert "float-noise" in found.note
+
+    source, target = per_direction_copy(embedding(a), maps, scale={2: 30.0, 5: 30.0})
+    found = align(source, target, "published")
+    np.testing.assert_allclose(found.rotation, turn, atol=1e-10)
+    assert l1_cost(source, maps, turn) < l1_cost(source, maps, reflection)
+    assert "rotation class won" in found.note
+
+
+def test_published_rule_with_an_empty_class(pair):
+    a, _ = pair
+    turn = rotation(seed=6)
+    source, target = per_direction_copy(embedding(a), {d: turn for d in range(8)})
+    found = align(source, target, "published")
+    np.testing.assert_allclose(found.rotation, turn, atol=1e-10)
+    assert "rotation class won" in found.note and "no reflection among the fits" in found.note
+
+
+def test_published_rule_is_deterministic(pair):
+    a, b = pair
+    source, target = embedding(a), embedding(b, seed=3)
+    first, second = align(source, target, "published"), align(source, target, "published")
+    assert first.rotation.tobytes() == second.rotation.tobytes()
+    assert first.note == second.note
+    assert first.apply(source.values).tobytes() == second.apply(source.values).tobytes()

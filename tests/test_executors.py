@@ -14,7 +14,8 @@ from ner_bench.jobs import FitJob
 from ner_bench.results import VOLATILE_COLUMNS
 from ner_bench.runner import run
 from ner_bench.slurm import SlurmOptions, fit_resources, parse_resources, parse_time, submit
-from ner_bench.worker_pool import available_cpus, worker_slots
+from ner_bench.threads import THREAD_VARIABLES, thread_count
+from ner_bench.worker_pool import worker_slots
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "runner_methods.py")
 SMALL = "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=32]"
@@ -36,14 +37,25 @@ def test_worker_processes_give_the_in_process_results(tmp_path, in_process):
     pd.testing.assert_frame_equal(comparable(pooled), comparable(in_process))
 
 
-def test_scoring_on_workers_gives_the_in_process_results(tmp_path):
-    """Scoring jobs (one per method x seed) run on the workers as fits finish; rows come out in the plan's
-    order whatever order the jobs finish in."""
+def test_every_executor_gives_bit_identical_numbers(tmp_path, monkeypatch):
+    """In this process (``--jobs 1``), on worker processes (``--jobs 2``) and through submitit, fits and
+    scoring run under one thread policy, so the values agree to the last bit. The thread variables are
+    unset first: the policy, not the environment, must do it. Scoring jobs (one per method x seed) also
+    come out in the plan's order whatever order they finish in."""
+    for variable in (*THREAD_VARIABLES, "NER_BENCH_THREADS"):
+        monkeypatch.delenv(variable, raising=False)
     arguments = dict(methods="pca,random", tasks="within-session,cross-session,latent-correlation", dataset=SMALL,
                      seeds=[0, 1])
     inline = run(**arguments, out=tmp_path / "inline")
     pooled = run(**arguments, out=tmp_path / "pooled", jobs=2)
-    pd.testing.assert_frame_equal(comparable(pooled), comparable(inline))
+    submitted = run(**arguments, out=tmp_path / "submitit", executor="submitit-local", jobs=2,
+                    slurm=SlurmOptions(poll_seconds=0.1))
+    assert inline.attrs["fits"]["ran"] == pooled.attrs["fits"]["ran"] == submitted.attrs["fits"]["ran"] == 12
+    assert (inline["status"] == "ok").all() and inline["value"].notna().any()
+    assert set(inline["threads"]) == {thread_count()} == {1}
+    assert {json.loads(v)["threads"] for v in inline["versions"]} == {"1"}
+    pd.testing.assert_frame_equal(comparable(pooled), comparable(inline), check_exact=True)
+    pd.testing.assert_frame_equal(comparable(submitted), comparable(inline), check_exact=True)
 
 
 def test_each_worker_is_pinned_to_one_gpu(tmp_path):
@@ -60,8 +72,7 @@ def test_each_worker_is_pinned_to_one_gpu(tmp_path):
     assert all(pinned[p["pid"]] == p["cuda_visible_devices"] for p in probes)  # a worker keeps its GPU
     assert set(table["fit_device"]) <= {"cuda (CUDA_VISIBLE_DEVICES=0)", "cuda (CUDA_VISIBLE_DEVICES=1)"}
     assert (table["device"] == "cuda").all()
-    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, available_cpus() // 4))
-    assert {p["omp_num_threads"] for p in probes} == {threads}  # 4 workers share the CPUs
+    assert {p["omp_num_threads"] for p in probes} == {str(thread_count())}  # the policy's, not a share of cores
 
 
 def test_worker_slots_spread_over_gpus_first():

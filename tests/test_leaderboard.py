@@ -1,6 +1,7 @@
 """The leaderboard end to end: real runs, files written, the CLI, figures' numbers, trajectories."""
 
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -10,12 +11,12 @@ from scipy.spatial.transform import Rotation
 
 import ner_bench as nb
 from conftest import make_recording
-from leaderboard_data import fabricated_results, write_cache
+from leaderboard_data import fabricated_results, row, write_cache
 from ner_bench import Method, NerBenchError
 from ner_bench.cli import main
 from ner_bench.figures import decoding_matrix, diagonal_means
 from ner_bench.split import chronological_split
-from ner_bench.statistics import DIFFERENT, SAME, prepare, unit_scores
+from ner_bench.statistics import DIFFERENT, SAME, pair_scores, prepare, unit_scores
 from ner_bench.anchored_trajectories import EmbeddedRecording, align_to_anchor, load_cached_embeddings
 
 
@@ -46,7 +47,8 @@ def test_leaderboard_of_a_real_run_writes_tables_figures_and_page(run_dir, tmp_p
         assert (tmp_path / "board" / name).stat().st_size > 0
     summary = pd.read_csv(tmp_path / "board" / "summary.csv")
     assert set(summary["method"]) == {"pca", "randproj"}
-    assert set(summary["seeds"].astype(str)) == {"2"} and (summary["n_units"] == 3).all()
+    assert set(summary["seeds"].astype(str)) == {"2"} and (summary["n_units"] == 2).all()  # 2 sessions
+    assert (summary["n_recordings"] == 3).all()  # day 2 has M1 and PMd: one session, one unit
     assert len(pd.read_csv(tmp_path / "board" / "pairwise.csv")) == summary.groupby(
         ["task", "split", "decoder", "target", "metric"]).ngroups
     kinds = {f.kind for f in board.figures}
@@ -97,7 +99,7 @@ def test_several_results_folders_are_combined_without_double_counting(run_dir, t
 
 def test_matrix_diagonal_and_off_diagonal_means_match_the_summary():
     table = prepare(fabricated_results())
-    scores = unit_scores(table)
+    scores = pair_scores(table)
     cells = scores[(scores["task"] == "cross-session") & (scores["method_label"] == "good")
                    & (scores["target"] == "velocity")]
     matrix = decoding_matrix(cells)
@@ -173,3 +175,47 @@ def test_engine_imports_without_matplotlib():
     code = "import sys, ner_bench, ner_bench.runner, ner_bench.statistics; print('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_every_latent_correlation_direction_pair_counts(tmp_path):
+    """The board's pearson_r is the mean over all direction pairs of its rows: no row is merged away,
+    also when the same rows arrive from two results folders."""
+    rng = np.random.default_rng(0)
+    rows = [row(task="latent-correlation", method=m, train_unit=a, test_unit=b, decoder="pearson",
+                target="latent_trajectory", metric="pearson_r", train_direction=i, test_direction=j,
+                pair_type="cross-session", value=float(rng.uniform(-1, 1)))
+            for m in ("x", "y") for a, b in (("d1", "d2"), ("d2", "d1")) for i in range(8) for j in range(8)]
+    table = pd.DataFrame(rows)
+    board = nb.leaderboard([table, table.copy()])
+    assert len(board.results) == len(table)  # the repeat from the second source is dropped, nothing else
+    summary = board.summary.set_index("method")
+    for method in ("x", "y"):
+        expected = table[table["method"] == method].groupby("test_unit")["value"].mean().mean()
+        assert summary.loc[method, "mean"] == pytest.approx(expected)
+    assert summary["rank"].isna().all()  # one direction pair's r has no better end
+
+
+PUBLISHED = Path(__file__).resolve().parents[1] / "leaderboards"
+
+
+@pytest.mark.parametrize("board", ["reaching", "published"])
+def test_published_tables_keep_their_promises(board):
+    """On the boards in leaderboards/: no letter holds a pair that differs at Holm p < alpha; a
+    cross-recording comparison has at most recordings - 1 degrees of freedom; every table names its unit;
+    cross-area families pair two areas of one session only."""
+    folder = PUBLISHED / board
+    summary = pd.read_csv(folder / "summary.csv", keep_default_na=False, na_values=[""])
+    pairwise = pd.read_csv(folder / "pairwise.csv", keep_default_na=False, na_values=[""])
+    assert summary["unit"].notna().all() and (summary["n_units"] > 0).all()
+    keys = [c for c in ("dataset", "task", "protocol", "split", "pair_type", "alignment", "decoder", "target",
+                        "metric") if c in summary]
+    letters = {tuple(k) + (m,): str(g) for *k, m, g in summary[keys + ["method", "tie_group"]].itertuples(index=False)}
+    for pair in pairwise[pairwise["t_p_holm"] < 0.05].itertuples(index=False):
+        key = tuple(getattr(pair, c) for c in keys)
+        assert not set(letters[key + (pair.method_a,)]) & set(letters[key + (pair.method_b,)]), (key, pair)
+    recordings = summary.groupby(keys)["n_recordings"].max()
+    for pair in pairwise.itertuples(index=False):
+        key = tuple(getattr(pair, c) for c in keys)
+        assert pair.t_df <= recordings[key] - 1 or not np.isfinite(pair.t_df)
+    if "cross-area" in set(summary["task"]):
+        assert set(summary.loc[summary["task"] == "cross-area", "pair_type"]) == {"cross-area"}

@@ -9,7 +9,7 @@ from ner_bench.plugins import discover
 from ner_bench.protocol import STRICT
 from ner_bench.task import Embedding, Unit
 
-SMALL = "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=40,n_neurons=20,pool_size=24]"
+SMALL = "synthetic[n_sessions=4,n_s1_sessions=0,n_trials=40,n_neurons=20,pool_size=24]"
 
 
 def recordings():
@@ -26,12 +26,13 @@ def pairs(task_name):
     return {(u.train.id, u.test.id) for u in task.units(recordings())}
 
 
-def test_cross_session_pairs_every_ordered_pair_of_same_subject_and_area():
+def test_cross_session_pairs_change_the_day_only_plus_the_diagonal():
     found = pairs("cross-session")
-    m1 = ["Mo_1_M1", "Mo_2_M1", "Mo_3_M1", "Mo_4_M1"]
-    assert {(a, b) for a in m1 for b in m1} <= found and ("Mo_1_M1", "Mo_1_M1") in found
-    assert len(found) == 16 + 4 + 4
-    assert not any("PMd" in a and "M1" in b for a, b in found)
+    same_hemisphere_m1 = [("Mo_1_M1", "Mo_2_M1"), ("Mo_3_M1", "Mo_4_M1")]
+    day_pairs = {p for a, b in same_hemisphere_m1 + [("Mo_3_PMd", "Mo_4_PMd"), ("Se_1_S1", "Se_2_S1")]
+                 for p in ((a, b), (b, a))}
+    assert found == day_pairs | {(r.id, r.id) for r in recordings()}
+    assert ("Mo_1_M1", "Mo_3_M1") not in found  # another hemisphere: cross-hemisphere's, not this task's
 
 
 def test_cross_hemisphere_pairs_differ_in_hemisphere_only():
@@ -39,16 +40,28 @@ def test_cross_hemisphere_pairs_differ_in_hemisphere_only():
         (b, a) for a in ("Mo_1_M1", "Mo_2_M1") for b in ("Mo_3_M1", "Mo_4_M1")}
 
 
-def test_cross_area_pairs_m1_and_pmd_both_ways_and_s1_among_themselves():
+def test_cross_area_pairs_are_m1_and_pmd_of_one_session_both_ways():
     found = pairs("cross-area")
-    motor = {(a, b) for a in ("Mo_3_M1", "Mo_4_M1") for b in ("Mo_3_PMd", "Mo_4_PMd")}
-    s1 = {(a, b) for a in ("Se_1_S1", "Se_2_S1") for b in ("Se_1_S1", "Se_2_S1")}
-    assert found == motor | {(b, a) for a, b in motor} | s1  # right-hemisphere M1 has no PMd partner
+    assert found == {("Mo_3_M1", "Mo_3_PMd"), ("Mo_3_PMd", "Mo_3_M1"), ("Mo_4_M1", "Mo_4_PMd"), ("Mo_4_PMd", "Mo_4_M1")}
 
 
 def test_latent_correlation_pairs_different_recordings_of_a_subject():
     found = pairs("latent-correlation")
     assert len(found) == 6 * 5 + 2 and all(a != b for a, b in found)
+
+
+def test_every_row_carries_its_pair_type_and_each_task_scores_its_own():
+    tasks = "within-session,cross-session,cross-hemisphere,cross-area,latent-correlation"
+    table = nb.run(methods="pca", tasks=tasks, dataset=SMALL, out=None)
+    assert (table["status"] == "ok").all() and table["pair_type"].notna().all()
+    types = table.groupby("task")["pair_type"].agg(lambda t: set(t)).to_dict()
+    assert types == {"within-session": {"same recording"}, "cross-session": {"same recording", "cross-session"},
+                     "cross-hemisphere": {"cross-hemisphere"}, "cross-area": {"cross-area"},
+                     "latent-correlation": {"cross-session", "cross-hemisphere", "cross-area",
+                                            "cross-session-and-area"}}
+    area = table[table["task"] == "cross-area"]
+    assert (area["train_session"] == area["test_session"]).all() and (area["train_area"] != area["area"]).all()
+    assert set(table["train_session"]) == {f"Synthie_2026-01-0{day}" for day in range(1, 5)}
 
 
 def test_cross_session_diagonal_equals_the_within_session_score():
@@ -58,7 +71,7 @@ def test_cross_session_diagonal_equals_the_within_session_score():
     within = table[table["task"] == "within-session"].set_index(keys)["value"]
     cross = table[table["task"] == "cross-session"]
     diagonal = cross[cross["train_unit"] == cross["test_unit"]].set_index(keys)["value"]
-    assert set(cross["decoder"]) == {"linear", "logistic", "knn"}
+    assert set(cross["decoder"]) == {"linear", "ridge", "logistic", "knn"}
     pd.testing.assert_series_equal(diagonal.sort_index(), within.sort_index(), check_exact=True)
     off = cross[cross["train_unit"] != cross["test_unit"]]
     assert len(off) and set(off["alignment"]) == {"train-procrustes"}

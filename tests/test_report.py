@@ -37,11 +37,12 @@ def test_page_is_self_contained_and_links_every_figure(board):
     page = board.index_html.read_text()
     assert not re.search(r"""(src|href)=['"]?(https?:|//)""", page) and "<link" not in page
     sources = re.findall(r"<img src='([^']+)'", page)
-    assert len(sources) == len(board.figures) == 9
+    assert len(sources) == len(board.figures) == 12  # bars, ranks (3 each), 2 matrices, 3 time courses, 1 trajectory
     assert all((board.out / s).exists() and not Path(s).is_absolute() for s in sources)
-    assert {f.kind for f in board.figures} == {"bars", "matrix", "time_course", "trajectories"}
+    assert {f.kind for f in board.figures} == {"bars", "ranks", "matrix", "time_course", "trajectories"}
     assert page.count("<table class='sortable summary'") == 3  # within-session; cross-session same / different
-    assert "class='tie g2'" in page and "95 % CI" in page and "ordered recording pair" in page
+    assert "class='tie g2'" in page and "95 % CI" in page and "test session (its recording pairs averaged)" in page
+    assert "hierarchical bootstrap" in page and "mean rank" in page
     for fact in ("seeds", "0, 1", "numpy 2.0.0", "budget: quick", "strict"):
         assert fact in page
 
@@ -63,5 +64,5 @@ def test_page_renders_in_a_headless_browser(board, tmp_path):
     assert len(tables) == 6 and all('data-sortable-ready="true"' in t for t in tables)  # the sorting JS ran
     assert f'data-sort-ready="{len(tables)}"' in dom
     images = re.findall(r"<img [^>]*>", dom)
-    assert len(images) == 9 and all('data-loaded="true"' in i for i in images)  # every figure file loaded
+    assert len(images) == 12 and all('data-loaded="true"' in i for i in images)  # every figure file loaded
     assert 'id="protocol"' in dom and "tie group" in dom

@@ -69,11 +69,33 @@ def test_summary_matches_hand_computation_with_seeds_averaged_first():
     values = KNOWN["A"]
     mean = sum(values) / 4
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / 3)
-    assert a["n_units"] == 4 and a["unit"] == "recording" and a["seeds"] == "1-2"
+    assert a["n_units"] == 4 and a["unit"].startswith("session") and a["seeds"] == "1-2"
     assert a["mean"] == pytest.approx(0.875) and a["sd"] == pytest.approx(sd)
-    assert (a["ci_low"], a["ci_high"]) == pytest.approx((mean - T_975_DF3 * sd / 2, mean + T_975_DF3 * sd / 2))
-    assert a["median"] == pytest.approx(0.875)
+    assert a["ci_low"] < a["mean"] < a["ci_high"] and min(values) <= a["ci_low"] and a["ci_high"] <= max(values)
+    assert a["median"] == pytest.approx(0.875) and a["iqm"] == pytest.approx(np.mean(sorted(values)[1:3]))
     assert summary["method"].tolist() == ["A", "C", "B"] and summary["rank"].tolist() == [1, 2, 3]
+    assert (summary["direction"] == "higher").all()
+
+
+def test_hierarchical_bootstrap_resamples_subjects_sessions_and_seeds():
+    from ner_bench.statistics.bootstrap import hierarchical_ci
+
+    rng = np.random.default_rng(0)
+    flat = pd.DataFrame({"subject": "M", "test_session": [f"s{i}" for i in range(8)], "seed": 0,
+                         "value": rng.normal(0, 1, 8)})
+    assert hierarchical_ci(flat) == hierarchical_ci(flat)  # a fixed seed: the same interval every time
+    # one subject, one seed: the ordinary bootstrap of the mean, whose width is about 2 x 1.96 x SE
+    low, high = hierarchical_ci(flat)
+    se = flat["value"].std(ddof=0) / np.sqrt(8)
+    assert high - low == pytest.approx(2 * 1.96 * se, rel=0.15)
+    # two subjects far apart: resampling subjects widens the interval far beyond the session-level one
+    two = flat.assign(subject=["M"] * 4 + ["N"] * 4, value=flat["value"] * 0.1 + np.repeat([0.0, 10.0], 4))
+    low2, high2 = hierarchical_ci(two)
+    assert high2 - low2 > 5
+    # seeds vary within sessions: they widen the interval, and a session's seeds never mix with another's
+    seeds = pd.concat([flat.assign(seed=k, value=flat["value"] + k * 3) for k in range(3)])
+    assert np.subtract(*hierarchical_ci(seeds)[::-1]) > high - low
+    assert np.isnan(hierarchical_ci(flat.iloc[:1])[0])
 
 
 def test_paired_t_tests_and_holm_match_an_independent_computation():
@@ -116,42 +138,89 @@ def comparisons(p: dict[tuple[str, str], float]) -> pd.DataFrame:
     return pd.DataFrame([dict(method_a=a, method_b=b, t_p_holm=v) for (a, b), v in p.items()])
 
 
-def test_tie_groups_open_only_when_separable_from_every_member():
-    # C is separable from A but not from B, which shares A's group: C stays in group 1
+def test_tie_groups_never_put_two_separable_methods_under_one_letter():
+    # A and C differ, B differs from neither: the old rule chained all three into one group
     chained = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.2, ("A", "D"): 0.001, ("B", "D"): 0.001,
                ("C", "D"): 0.001}
-    assert st.tie_groups(list("ABCD"), comparisons(chained)) == [1, 1, 1, 2]
+    assert st.letter_groups(list("ABCD"), comparisons(chained), 0.05) == ["a", "ab", "b", "c"]
     split = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.04, ("A", "D"): 0.3, ("B", "D"): 0.3, ("C", "D"): 0.6}
-    assert st.tie_groups(list("ABCD"), comparisons(split)) == [1, 1, 2, 2]
+    assert st.letter_groups(list("ABCD"), comparisons(split), 0.05) == ["a", "a", "b", "b"]
     untestable = {("A", "B"): np.nan}
-    assert st.tie_groups(["A", "B"], comparisons(untestable)) == [1, 1]
-    assert st.tie_groups(["A", "B"], comparisons({("A", "B"): 0.03}), alpha=0.01) == [1, 1]
+    assert st.letter_groups(["A", "B"], comparisons(untestable), 0.05) == ["a", "a"]
+    assert st.letter_groups(["A", "B"], comparisons({("A", "B"): 0.03}), 0.01) == ["a", "a"]
+    assert st.letter_groups(["A", "B"], comparisons({("A", "B"): 0.03}), 0.05) == ["a", "b"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_letter_holds_a_separable_pair_on_random_p_values(seed):
+    rng = np.random.default_rng(seed)
+    methods = [f"m{i}" for i in range(8)]
+    p = {(a, b): float(rng.choice([0.001, 0.5])) for i, a in enumerate(methods) for b in methods[i + 1:]}
+    letters = st.letter_groups(methods, comparisons(p), 0.05)
+    assert all(letters)
+    for (a, b), value in p.items():
+        if value < 0.05:
+            assert not set(letters[methods.index(a)]) & set(letters[methods.index(b)])
 
 
 def test_lower_is_better_metrics_rank_the_other_way(monkeypatch):
-    monkeypatch.setitem(st.HIGHER_IS_BETTER, "error", False)
+    from ner_bench import metrics
+
+    monkeypatch.setitem(metrics.METRICS, "error", metrics.Metric("error", "lower", "an error"))
     table = known_table().assign(metric="error")
     summary, pairwise = st.leaderboard_tables(table)
     assert summary["method"].tolist() == ["B", "C", "A"] and not summary["higher_is_better"].any()
     assert pairwise["method_a"].iloc[0] == "B"
+    assert summary.set_index("method").loc["B", "mean_rank"] < summary.set_index("method").loc["A", "mean_rank"]
 
 
-def test_cross_tasks_separate_same_and_different_recording_cells():
+def test_a_metric_without_a_declared_direction_is_an_error():
+    with pytest.raises(NerBenchError, match="metric 'undeclared_score' has no declared direction"):
+        st.leaderboard_tables(known_table().assign(metric="undeclared_score"))
+
+
+def test_descriptive_metrics_are_summarised_not_ranked():
+    summary, pairwise = st.leaderboard_tables(known_table().assign(metric="pearson_r"))
+    assert summary["rank"].isna().all() and (summary["tie_group"] == "").all() and pairwise.empty
+    assert summary.set_index("method").loc["A", "mean"] == pytest.approx(0.875)
+
+
+def test_average_ranks_friedman_and_critical_difference():
+    summary, _ = st.leaderboard_tables(known_table())
+    ranks = summary.set_index("method")["mean_rank"]
+    # per recording (A, B, C): r1 0.9/0.7/0.72, r2 0.8/0.75/0.7, r3 0.85/0.6/0.66, r4 0.95/0.8/0.79
+    assert ranks.to_dict() == pytest.approx({"A": 1.0, "B": 2.5, "C": 2.5})
+    cd = 2.343 * math.sqrt(3 * 4 / (6 * 4))  # Demsar 2006, q_0.05 for k = 3
+    assert summary["critical_difference"].iloc[0] == pytest.approx(cd, rel=1e-3)
+    assert 0 < summary["friedman_p"].iloc[0] < 0.1
+
+
+def test_cross_tasks_compare_test_sessions_not_ordered_pairs():
     summary, pairwise = st.leaderboard_tables(fabricated_results())
     cross = summary[(summary["task"] == "cross-session") & (summary["metric"] == "r2")
                     & (summary["target"] == "velocity")].set_index(["cells", "method"])
-    assert cross.loc[(st.DIFFERENT, "good"), "n_units"] == 12
-    assert cross.loc[(st.DIFFERENT, "good"), "unit"] == "ordered recording pair"
+    # 12 ordered pairs of 4 recordings: 4 independent units (each test recording's pairs averaged)
+    assert cross.loc[(st.DIFFERENT, "good"), "n_units"] == 4
+    assert cross.loc[(st.DIFFERENT, "good"), "unit"].startswith("test session")
     assert cross.loc[(st.SAME, "good"), "n_units"] == 4
-    assert cross.loc[(st.SAME, "good"), "unit"] == "recording"
-    # good is far ahead; fair and fair2 (0.01 apart, 12 pairs) are the interesting pair
-    assert cross.loc[(st.DIFFERENT, "good"), "tie_group"] == 1
+    assert cross.loc[(st.DIFFERENT, "good"), "tie_group"] == "a"
+    across = pairwise[pairwise["cells"] == st.DIFFERENT]
+    assert (across["t_df"] <= 4 - 1).all()  # at most the number of recordings minus one
     within = summary[(summary["task"] == "within-session")].set_index(["target", "metric", "method"])
     assert within.loc[("velocity", "r2", "fair2"), "n_failed"] == 1
     assert within.loc[("velocity", "r2", "good"), "n_failed"] == 0
     assert "accuracy" not in set(summary["metric"])  # per-time-bin rows are not ranked
     families = pairwise.groupby(st.FAMILY).size()
     assert (families == 3).all()
+
+
+def test_the_two_areas_of_one_session_are_one_unit():
+    rows = [row(method=m, train_unit=f"d{d}_{area}", test_unit=f"d{d}_{area}", test_session=f"d{d}",
+                value=v + 0.1 * d + 0.01 * (area == "PMd"))
+            for m, v in (("x", 0.5), ("y", 0.3)) for d in range(3) for area in ("M1", "PMd")]
+    summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
+    assert (summary["n_units"] == 3).all() and (summary["n_recordings"] == 6).all()
+    assert pairwise["t_df"].tolist() == [2]
 
 
 def test_time_course_averages_units_per_time_bin():
@@ -178,10 +247,10 @@ def test_missing_columns_are_named():
 def test_unknown_decoder_metric_combinations_without_a_target_are_kept():
     rows = [row(task="latent-correlation", method=m, train_unit=a, test_unit=b, decoder="alignment", target=None,
                 metric=metric, value=v + (0.3 if m == "x" else 0.0) + 0.01 * i)
-            for i, (a, b) in enumerate([("d1", "d2"), ("d2", "d1"), ("d1", "d3")])
-            for m in ("x", "y") for metric, v in (("diagonal_correlation", 0.5), ("consistency_r2", 0.4))]
+            for i, (a, b) in enumerate([("d1", "d2"), ("d2", "d3"), ("d3", "d1")])
+            for m in ("x", "y") for metric, v in (("diagonal_mean_r", 0.5), ("consistency_r2", 0.4))]
     summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
-    assert set(summary["metric"]) == {"diagonal_correlation", "consistency_r2"} and (summary["target"] == "-").all()
+    assert set(summary["metric"]) == {"diagonal_mean_r", "consistency_r2"} and (summary["target"] == "-").all()
     assert (summary[summary["method"] == "x"]["rank"] == 1).all() and (summary["n_units"] == 3).all()
     assert len(pairwise) == 2 and (pairwise["t_p"] == 0).all()  # constant differences of 0.3
 

@@ -1,0 +1,27 @@
+"""Leaderboard statistics: units of replication, per-unit scores, summaries with hierarchical-bootstrap
+CIs, paired tests, tie groups (compact letters) and average ranks. Pure pandas/scipy, no plotting.
+
+- ``table``: validating a results table; families and method labels;
+- ``units``: which numbers are independent (test sessions), one value per unit;
+- ``bootstrap``: CIs that resample subjects, sessions and seeds;
+- ``paired``: paired t-test, Wilcoxon, Holm, Cohen's dz;
+- ``groups``: tie groups that never put two separable methods under one letter;
+- ``ranks``: Friedman and the Nemenyi critical difference;
+- ``tables``: the summary and pairwise tables of a leaderboard.
+"""
+
+from ..metrics import higher_is_better
+from .bootstrap import hierarchical_ci
+from .groups import letter_groups, maximal_runs
+from .paired import compare_methods, holm, mean_ci, paired_comparison
+from .ranks import average_ranks
+from .table import DIFFERENT, FAMILY, NONE, REQUIRED, SAME, metric_label, method_labels, prepare
+from .tables import (CI_METHOD, DEFAULT_ALPHA, PAIRWISE_COLUMNS, SUMMARY_COLUMNS, describe_methods, failed_counts,
+                     leaderboard_tables)
+from .units import UNIT, pair_scores, seed_scores, time_course, unit_name, unit_scores
+
+__all__ = ["DIFFERENT", "FAMILY", "NONE", "REQUIRED", "SAME", "UNIT", "CI_METHOD", "DEFAULT_ALPHA",
+           "PAIRWISE_COLUMNS", "SUMMARY_COLUMNS", "average_ranks", "compare_methods", "describe_methods",
+           "failed_counts", "hierarchical_ci", "higher_is_better", "holm", "leaderboard_tables", "letter_groups",
+           "maximal_runs", "mean_ci", "metric_label", "method_labels", "pair_scores", "paired_comparison",
+           "prepare", "seed_scores", "time_course", "unit_name", "unit_scores"]

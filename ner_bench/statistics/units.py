@@ -1,0 +1,81 @@
+"""Units of replication: which numbers are independent, and one value per unit.
+
+Seeds of one model are not independent samples, nor are recording pairs that share a recording (A -> B and
+B -> A share both models; a recording is in many pairs), nor the two areas of one session (simultaneous
+recordings of the same trials). So the unit of replication is the **session** of the test recording:
+
+1. per (family, method, recording pair, seed): the row's value (``pair_scores`` averages the seeds, for
+   the train x test matrices);
+2. per (family, method, test session, seed): the mean over that session's recordings or pairs
+   (``seed_scores``, what the hierarchical bootstrap resamples);
+3. per (family, method, test session): the mean over seeds (``unit_scores``, what tests compare).
+
+Per-time-bin rows (``time_bin`` set) go to :func:`time_course`; everything else is a scalar metric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .bootstrap import hierarchical_ci
+from .table import FAMILY, SAME
+
+UNIT = ["subject", "test_session"]
+UNIT_NAMES = {SAME: "session (its recordings averaged)", "pairs": "test session (its recording pairs averaged)"}
+
+
+def unit_name(cells: str) -> str:
+    return UNIT_NAMES[SAME] if cells == SAME else UNIT_NAMES["pairs"]
+
+
+def _scalar_ok(table: pd.DataFrame) -> pd.DataFrame:
+    return table[(table["status"] == "ok") & table["time_bin"].isna() & table["value"].notna()]
+
+
+def pair_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per family x method x (train, test) recording pair: the value averaged over seeds."""
+    keys = FAMILY + ["method_label", "subject", "train_unit", "test_unit", "test_session"]
+    scores = _scalar_ok(table).groupby(keys, sort=True, dropna=False)
+    scores = scores.agg(value=("value", "mean"), n_seeds=("seed", "nunique")).reset_index()
+    scores["unit"] = np.where(scores["cells"] == SAME, scores["test_unit"].astype(str),
+                              scores["train_unit"].astype(str) + " -> " + scores["test_unit"].astype(str))
+    return scores
+
+
+def seed_scores(table: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    """One row per family x method x test session x seed: the mean over the session's recordings/pairs."""
+    keys = FAMILY + ["method_label"] + UNIT + (extra or []) + ["seed"]
+    rows = table if extra else _scalar_ok(table)
+    return rows.groupby(keys, sort=True, dropna=False).agg(
+        value=("value", "mean"), n_pairs=("test_unit", "size"),
+        n_recordings=("test_unit", "nunique")).reset_index()
+
+
+def unit_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per family x method x test session (the unit of replication): the seed-averaged value,
+    with ``n_seeds`` and the recordings (``n_recordings``) and rows per seed (``n_pairs``) it averages."""
+    per_seed = seed_scores(table)
+    keys = FAMILY + ["method_label"] + UNIT
+    scores = per_seed.groupby(keys, sort=True, dropna=False).agg(
+        value=("value", "mean"), n_seeds=("seed", "nunique"), n_pairs=("n_pairs", "max"),
+        n_recordings=("n_recordings", "max")).reset_index()
+    scores["unit"] = scores["test_session"]
+    return scores
+
+
+def time_course(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per-time-bin metrics (e.g. direction accuracy per bin): per family x method x bin, the mean over
+    sessions and its hierarchical-bootstrap CI."""
+    rows = table[(table["status"] == "ok") & table["time_bin"].notna() & table["value"].notna()]
+    columns = FAMILY + ["method", "time_bin", "n_units", "mean", "ci_low", "ci_high"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    per_seed = seed_scores(rows, extra=["time_bin"])
+    records = []
+    for key, part in per_seed.groupby(FAMILY + ["method_label", "time_bin"], sort=True, dropna=False):
+        per_unit = part.groupby(UNIT)["value"].mean()
+        low, high = hierarchical_ci(part, level)
+        records.append(dict(zip(FAMILY + ["method", "time_bin"], key), n_units=len(per_unit),
+                            mean=float(per_unit.mean()), ci_low=low, ci_high=high))
+    return pd.DataFrame.from_records(records, columns=columns)
