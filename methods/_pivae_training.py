@@ -3,16 +3,15 @@ checkpoint with the best validation loss (validation = the last training trials,
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 import torch
 
 from ner_bench import NerBenchError, Recording
+from ner_bench.threads import torch_threads
 
 from ._pivae_model import ConvPiVAE
 
@@ -22,19 +21,9 @@ log = logging.getLogger(__name__)
 WINDOW_LEFT = 5
 
 
-@contextlib.contextmanager
-def cpu_threads(n: int) -> Iterator[None]:
-    """Limit torch's intra-op CPU threads to ``n`` for the block, then restore the previous count.
-
-    The network is small: with several threads, per-op synchronisation costs more than it saves, and on a
-    busy machine spinning threads slow a fit ten-fold. A fixed count also fixes the summation order.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+#: torch's intra-op CPU threads for the block, restored after. The network is small: with several threads,
+#: per-op synchronisation costs more than it saves, and a fixed count also fixes the summation order.
+cpu_threads = torch_threads
 
 
 def window_rows(recording: Recording, window: int, edges: str) -> np.ndarray:

@@ -65,7 +65,8 @@ def save(figure: Figure, directory: Path, stem: str) -> dict[str, Path]:
 
 
 def slug(*parts: object) -> str:
-    return "_".join(re.sub(r"[^A-Za-z0-9.=-]+", "-", str(p)).strip("-") for p in parts if str(p))
+    cleaned = (re.sub(r"[^A-Za-z0-9.=-]+", "-", str(p)).strip("-") for p in parts)
+    return "_".join(part for part in cleaned if part)  # a missing field ("-") leaves no empty slot
 
 
 def method_colors(methods: Sequence[str]) -> dict[str, tuple]:

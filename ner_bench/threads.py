@@ -70,12 +70,12 @@ def adopt_in_this_process(threads: int) -> None:
 def limited(threads: int | None = None) -> Iterator[int]:
     """Run the block with the policy's count (or ``threads``) in BLAS, OpenMP, torch and numba; yields it."""
     count = thread_count() if threads is None else threads
-    with threadpool_limits(limits=count), _torch_threads(count), _numba_threads(count):
+    with threadpool_limits(limits=count), torch_threads(count), _numba_threads(count):
         yield count
 
 
 @contextlib.contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
+def torch_threads(count: int) -> Iterator[None]:
     """torch's intra-op threads, when torch is imported (importing it here would cost seconds)."""
     torch = sys.modules.get("torch")
     if torch is None:
