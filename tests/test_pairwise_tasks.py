@@ -109,4 +109,4 @@ def test_paper_protocol_flags_its_alignment_and_swapped_r2():
     assert set(off["alignment"]) == {"published"} and off["note"].str.contains("published alignment").all()
     swapped = off[(off["target"] == "velocity") & (off["split"] == "test")]
     assert swapped["note"].str.contains("r2_score(prediction, truth)", regex=False).all()
-    assert "float-noise" in table["defects"].iloc[0]
+    assert "float noise" in table["defects"].iloc[0] and "L1 cost" in table["defects"].iloc[0]
