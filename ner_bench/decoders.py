@@ -15,11 +15,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from .errors import NerBenchError
 from .knn import neighbour_predictions, published_folds, search_ks, trial_block_folds
 from .protocol import Protocol
+from .threads import limited
 from .task import EmbeddedTrials
 
 SWAPPED_NOTE = "r2_score(prediction, truth) as published"
@@ -204,10 +204,11 @@ def decoding_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], p
     """The shared decoders named in ``decoders``: fitted on ``fit_on``, scored on each of ``score_on``
     (keyed by split label).
 
-    BLAS and OpenMP run single-threaded here: the problems are small, and on a shared machine their thread
+    BLAS and OpenMP run on the thread policy's count (``threads.limited``: 1 unless ``NER_BENCH_THREADS``
+    says otherwise), wherever this is called from: the problems are small, and on a shared machine thread
     pools cost more than they save (logistic regression is 20x slower on 2 loaded cores)."""
     rows = []
-    with threadpool_limits(limits=1):
+    with limited():
         if "linear" in decoders:
             rows += linear_velocity_rows(fit_on, score_on, protocol)
         if "ridge" in decoders:

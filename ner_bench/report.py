@@ -140,6 +140,12 @@ def _reading_guide(alpha: float) -> str:
 
 
 # ----------------------------------------------------------------------------- protocol box
+#: splits whose pairwise comparisons the page shows in full (all splits are in pairwise.csv)
+PAGE_PAIRWISE_SPLITS = ("test",)
+#: metrics whose pairwise comparisons the page shows in full (the others: pairwise.csv)
+PAGE_PAIRWISE_METRICS = ("r2", "peak_accuracy", "trajectory_contrast_r", "balanced_accuracy", "separation")
+
+
 def _n_units(part: pd.DataFrame) -> str:
     counts = sorted(part["n_units"].unique())
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]} (by method)"
@@ -226,9 +232,12 @@ def _section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.Data
         pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
                          & (pairwise["protocol"] == protocol) & (pairwise["split"] == split)
                          & (pairwise["pair_type"] == pair_type) & (pairwise["alignment"] == alignment)]
-        if len(pairs):
-            parts.append(f"<details><summary>pairwise comparisons ({len(pairs)})</summary>{pairwise_table(pairs)}"
-                         "</details>")
+        shown = pairs[pairs["metric"].isin(PAGE_PAIRWISE_METRICS)] if split in PAGE_PAIRWISE_SPLITS else pairs[:0]
+        if len(shown):
+            parts.append(f"<details><summary>pairwise comparisons ({len(shown)} of {len(pairs)}; all in pairwise.csv)"
+                         f"</summary>{pairwise_table(shown)}</details>")
+        elif len(pairs):  # training-trial and secondary comparisons would make the page megabytes; see the CSV
+            parts.append(f"<p class=muted>{len(pairs)} pairwise comparisons: see pairwise.csv</p>")
     return "\n".join(parts)
 
 

@@ -33,7 +33,7 @@ from typing import Any, Iterator, Sequence
 
 from .jobs import FitJob, Job, decode_job, encode_job
 from .scheduling import JobChooser, prepare_group
-from .threads import THREAD_VARIABLES, thread_count, worker_environment  # noqa: F401 (THREAD_VARIABLES: re-exported)
+from .threads import thread_count, worker_environment
 
 log = logging.getLogger(__name__)
 
