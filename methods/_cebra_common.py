@@ -2,21 +2,20 @@
 seeded ``time_delta`` loader that also carries the reference indices, the training loop and the embedding.
 
 Imported only inside ``fit`` (importing cebra takes seconds), never at plug-in discovery. The hooks used
-below cebra's public API are listed in ``CEBRA_HOOKS`` and checked by ``tests/test_cebra_hooks.py``.
+below cebra's public API are listed in ``CEBRA_HOOKS`` and checked by ``tests/test_cebra_methods.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import torch
 
 from ner_bench import NerBenchError
+from ner_bench.threads import torch_threads
 
 try:
     import cebra
@@ -64,19 +63,6 @@ class TrainingSetup:
     model: torch.nn.Module
     loader: ReferenceIndexedLoader
     optimizer: torch.optim.Optimizer
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """Run with ``threads`` torch CPU threads (0: leave torch's setting), restoring the setting after.
-    The small encoder gains nothing from more threads, and on a busy machine they mostly wait."""
-    previous = torch.get_num_threads()
-    if threads > 0:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def check_device(device: str) -> str:

@@ -4,9 +4,16 @@ the solver. cebra is imported only when fitting, so that plug-in discovery stays
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ner_bench import Method, Recording
+
+if TYPE_CHECKING:
+    import cebra.solver
+
+    from ner_bench.builtins.methods._cebra_common import TrainingSetup
 
 
 class CebraEncoderMethod(Method):
@@ -22,26 +29,28 @@ class CebraEncoderMethod(Method):
         """The label columns the ``time_delta`` positive search uses."""
         return labels
 
-    def make_solver(self, common, setup, labels: np.ndarray, device: str):
+    def make_solver(self, setup: TrainingSetup, labels: np.ndarray, device: str) -> cebra.solver.Solver:
+        """The cebra solver that trains ``setup.model`` on ``labels`` (the training bins' full labels).
+        Import cebra inside: it takes seconds, and this module is imported at plug-in discovery."""
         raise NotImplementedError
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "CebraEncoderMethod":
-        from ner_bench.builtins.methods import _cebra_common as common
+        from ner_bench.builtins.methods._cebra_common import make_setup, torch_threads, train as run_solver
 
         p = self.params
         labels = train.labels.astype(np.float32)  # [10*vx, 10*vy, theta]
-        setup = common.make_setup(train.neural, self.search_labels(labels), dim=p["dim"],
-                                  hidden_units=p["hidden_units"], model_architecture=p["model"],
-                                  iterations=p["iterations"], batch_size=p["batch_size"],
-                                  time_offset=p["time_offset"], learning_rate=p["learning_rate"], seed=seed,
-                                  device=device)
-        solver = self.make_solver(common, setup, labels, device)
-        with common.torch_threads(p["threads"]):
-            self.training_ = common.train(solver, setup.loader)
+        setup = make_setup(train.neural, self.search_labels(labels), dim=p["dim"],
+                           hidden_units=p["hidden_units"], model_architecture=p["model"],
+                           iterations=p["iterations"], batch_size=p["batch_size"], time_offset=p["time_offset"],
+                           learning_rate=p["learning_rate"], seed=seed, device=device)
+        solver = self.make_solver(setup, labels, device)
+        with torch_threads(p["threads"]):
+            self.training_ = run_solver(solver, setup.loader)
         self.model_, self.device_ = setup.model, device
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
+        self.check_fitted()
         from ner_bench.builtins.methods._cebra_common import embed
 
         return embed(self.model_, recording.neural, self.device_, threads=self.params["threads"])

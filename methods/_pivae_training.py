@@ -11,7 +11,6 @@ import numpy as np
 import torch
 
 from ner_bench import NerBenchError, Recording
-from ner_bench.threads import torch_threads
 
 from ._pivae_model import ConvPiVAE
 
@@ -19,11 +18,6 @@ log = logging.getLogger(__name__)
 
 #: the published window: bins t-5 .. t+4 around bin t
 WINDOW_LEFT = 5
-
-
-#: torch's intra-op CPU threads for the block, restored after. The network is small: with several threads,
-#: per-op synchronisation costs more than it saves, and a fixed count also fixes the summation order.
-cpu_threads = torch_threads
 
 
 def window_rows(recording: Recording, window: int, edges: str) -> np.ndarray:

@@ -11,7 +11,16 @@ that both are seeded alike and their per-step costs compare.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from ner_bench.builtins.methods._cebra_method import CebraEncoderMethod
+
+if TYPE_CHECKING:
+    import cebra.solver
+
+    from ner_bench.builtins.methods._cebra_common import TrainingSetup
 
 
 class CEBRA(CebraEncoderMethod):
@@ -19,10 +28,13 @@ class CEBRA(CebraEncoderMethod):
     description = ("CEBRA (cebra 0.6.1): offset1-model, InfoNCE with cosine similarity, time_delta positives "
                    "on [10*vx, 10*vy, theta]; 3-D (published baseline)")
 
-    def make_solver(self, common, setup, labels, device):
-        criterion = common.cebra.models.FixedCosineInfoNCE(temperature=self.params["temperature"]).to(device)
-        return common.cebra.solver.init("single-session", model=setup.model, criterion=criterion,
-                                        optimizer=setup.optimizer, tqdm_on=False)
+    def make_solver(self, setup: TrainingSetup, labels: np.ndarray, device: str) -> cebra.solver.Solver:
+        import cebra.models  # takes seconds: imported when fitting, never at plug-in discovery
+        import cebra.solver
+
+        criterion = cebra.models.FixedCosineInfoNCE(temperature=self.params["temperature"]).to(device)
+        return cebra.solver.init("single-session", model=setup.model, criterion=criterion,
+                                 optimizer=setup.optimizer, tqdm_on=False)
 
 
 class CEBRA16(CEBRA):

@@ -27,11 +27,12 @@ class Raw(Method):
     description = "Control: the neural activity itself, all neurons (no reduction)"
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Raw":
-        self.n_neurons = train.n_neurons
+        self.n_neurons_ = train.n_neurons
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        check_neurons(self, recording, self.n_neurons)
+        self.check_fitted()
+        check_neurons(self, recording, self.n_neurons_)
         return recording.neural.astype(np.float32, copy=True)
 
 
@@ -41,13 +42,14 @@ class RandomProjection(Method):
     defaults = {"dim": 3}
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "RandomProjection":
-        self.model = GaussianRandomProjection(n_components=self.params["dim"], random_state=seed)
-        self.model.fit(train.neural)  # draws the (dim x neurons) matrix; the data only give its width
+        self.model_ = GaussianRandomProjection(n_components=self.params["dim"], random_state=seed)
+        self.model_.fit(train.neural)  # draws the (dim x neurons) matrix; the data only give its width
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        check_neurons(self, recording, self.model.n_features_in_)
-        return self.model.transform(recording.neural)
+        self.check_fitted()
+        check_neurons(self, recording, self.model_.n_features_in_)
+        return self.model_.transform(recording.neural)
 
 
 class Behavior(Method):
@@ -60,8 +62,10 @@ class Behavior(Method):
     uses_behavior_at_transform = True
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Behavior":
+        self.fitted_ = True  # nothing to learn: the fitted attribute only records that fit ran
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
+        self.check_fitted()
         angle = np.deg2rad(recording.angle)
         return np.column_stack([recording.velocity, np.cos(angle), np.sin(angle)]).astype(np.float32)

@@ -15,6 +15,7 @@ import logging
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
+from ner_bench.method import fitted_alias
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,14 @@ class DPCA(Method):
     version = "1"
     defaults = {"dim": 3, "regularizer": "auto", "cv_repeats": 3}
     budgets = {"quick": {"cv_repeats": 1}, "paper": {"cv_repeats": 3}}
+    mean, decoder, regularizer = fitted_alias("mean_"), fitted_alias("decoder_"), fitted_alias("regularizer_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "DPCA":
         from dPCA.dPCA import dPCA  # deferred: the package imports numba/numexpr
 
         trials = balanced_tensor(train)  # (trials, neurons, directions, time)
-        self.mean = trials.mean(axis=(0, 2, 3))
-        trials = trials - self.mean[None, :, None, None]  # centred per neuron, as published
+        self.mean_ = trials.mean(axis=(0, 2, 3))
+        trials = trials - self.mean_[None, :, None, None]  # centred per neuron, as published
         regularizer = self._regularizer()
         # dPCA prints its progress (from the constructor on): keep it for the debug log
         with _seeded_global_numpy(seed), contextlib.redirect_stdout(io.StringIO()) as chatter:
@@ -47,15 +49,16 @@ class DPCA(Method):
             model.n_trials = self.params["cv_repeats"]
             model.fit(trials.mean(axis=0), trials)
         log.debug("dPCA output: %s", chatter.getvalue())
-        self.decoder = model.D["s"]  # (neurons, dim)
-        self.regularizer = float(model.regularizer)
+        self.decoder_ = model.D["s"]  # (neurons, dim)
+        self.regularizer_ = float(model.regularizer)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        if recording.n_neurons != len(self.mean):
+        self.check_fitted()
+        if recording.n_neurons != len(self.mean_):
             raise NerBenchError(f"method 'dpca': recording {recording.id!r} has {recording.n_neurons} neurons, "
-                                f"the method was fitted on {len(self.mean)}")
-        return (recording.neural - self.mean) @ self.decoder
+                                f"the method was fitted on {len(self.mean_)}")
+        return (recording.neural - self.mean_) @ self.decoder_
 
     def _regularizer(self):
         value = self.params["regularizer"]

@@ -7,19 +7,23 @@ import numpy as np
 from sklearn.decomposition import PCA as SklearnPCA
 
 from ner_bench import Method, Recording
+from ner_bench.method import fitted_alias
+from ner_bench.trajectories import direction_averages
 
 
 class PCA(Method):
     name = "pca"
     description = "PCA fitted on the training bins (scikit-learn), every bin projected"
     defaults = {"dim": 3}
+    model = fitted_alias("model_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "PCA":
-        self.model = SklearnPCA(n_components=self.params["dim"], random_state=seed).fit(train.neural)
+        self.model_ = SklearnPCA(n_components=self.params["dim"], random_state=seed).fit(train.neural)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        return self.model.transform(recording.neural)
+        self.check_fitted()
+        return self.model_.transform(recording.neural)
 
 
 class PCAAverage(Method):
@@ -31,19 +35,14 @@ class PCAAverage(Method):
     supervised = True  # the averages are grouped by direction labels
     needs_trials = True
     defaults = {"dim": 3}
+    model = fitted_alias("model_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "PCAAverage":
-        averages = direction_averages(train)
+        averages = np.stack(list(direction_averages(train.neural, train, dtype=None).values()))  # sorted
         rows = averages.reshape(-1, train.n_neurons)
-        self.model = SklearnPCA(n_components=self.params["dim"], random_state=seed).fit(rows)
+        self.model_ = SklearnPCA(n_components=self.params["dim"], random_state=seed).fit(rows)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        return self.model.transform(recording.neural)
-
-
-def direction_averages(recording: Recording) -> np.ndarray:
-    """Trial-averaged activity per direction: a (directions, time bins, neurons) array, directions sorted."""
-    trials = recording.neural.reshape(recording.n_trials, recording.trial_length, recording.n_neurons)
-    directions = recording.trial_direction
-    return np.stack([trials[directions == d].mean(axis=0) for d in np.unique(directions)])
+        self.check_fitted()
+        return self.model_.transform(recording.neural)

@@ -19,9 +19,11 @@ import numpy as np
 import torch
 
 from ner_bench import Method, NerBenchError, Recording
+from ner_bench.method import fitted_alias
+from ner_bench.threads import torch_threads
 
 from ner_bench.builtins.methods._pivae_model import ConvPiVAE
-from ner_bench.builtins.methods._pivae_training import (TrainingResult, cpu_threads, train, validation_trials,
+from ner_bench.builtins.methods._pivae_training import (TrainingResult, train, validation_trials,
                                                         windows)
 
 TRANSFORM_CHUNK = 4096  # windows per forward pass when embedding
@@ -66,40 +68,45 @@ class PiVAE(Method):
     budgets = {"quick": {"epochs": 10, "batch_size": 64, "lr": 1e-3},
                "paper": {"epochs": 50, "batch_size": 200, "lr": 2.5e-4}}
 
-    model: ConvPiVAE
-    training: TrainingResult
+    #: fitted attributes: the network of the best epoch, its training history, the torch device and width
+    model_: ConvPiVAE
+    training_: TrainingResult
+    device_: torch.device
+    n_neurons_: int
+    model, training = fitted_alias("model_"), fitted_alias("training_")
 
     def fit(self, train_recording: Recording, *, seed: int, device: str = "cpu") -> "PiVAE":
         """Train on the first training trials, keep the best epoch on the last ``valid_fraction`` of them."""
         check_params(self.name, self.params)
-        self.device = torch_device(device)
-        self.n_neurons = train_recording.n_neurons
+        self.device_ = torch_device(device)
+        self.n_neurons_ = train_recording.n_neurons
         held = validation_trials(train_recording, self.params["valid_fraction"])
         fit_trials = np.setdiff1d(train_recording.trial_ids, held)
-        with cpu_threads(self.params["cpu_threads"]):
-            self.training = train(train_recording.select_trials(fit_trials), train_recording.select_trials(held),
-                                  self.params, seed, self.device)
-        self.model = self.training.model
+        with torch_threads(self.params["cpu_threads"]):
+            self.training_ = train(train_recording.select_trials(fit_trials), train_recording.select_trials(held),
+                                   self.params, seed, self.device_)
+        self.model_ = self.training_.model
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
         """Encoder mean of q(z|x) for every bin, from the neural window alone."""
+        self.check_fitted()
         return self._embed(recording, labels=None)
 
     def _embed(self, recording: Recording, labels: np.ndarray | None) -> np.ndarray:
-        if recording.n_neurons != self.n_neurons:
+        if recording.n_neurons != self.n_neurons_:
             raise NerBenchError(f"method {self.name!r}: recording {recording.id!r} has {recording.n_neurons} "
-                                f"neurons; the model was fitted on {self.n_neurons}")
+                                f"neurons; the model was fitted on {self.n_neurons_}")
         x_all = windows(recording, self.params["window"], self.params["window_edges"])
         out = []
-        with torch.no_grad(), cpu_threads(self.params["cpu_threads"]):
+        with torch.no_grad(), torch_threads(self.params["cpu_threads"]):
             for start in range(0, len(x_all), TRANSFORM_CHUNK):
-                x = torch.as_tensor(x_all[start:start + TRANSFORM_CHUNK], device=self.device)
+                x = torch.as_tensor(x_all[start:start + TRANSFORM_CHUNK], device=self.device_)
                 if labels is None:
-                    mean, _ = self.model.encode(x)
+                    mean, _ = self.model_.encode(x)
                 else:
-                    u = torch.as_tensor(labels[start:start + TRANSFORM_CHUNK], dtype=torch.float32, device=self.device)
-                    mean, _ = self.model.posterior(x, u)
+                    u = torch.as_tensor(labels[start:start + TRANSFORM_CHUNK], dtype=torch.float32, device=self.device_)
+                    mean, _ = self.model_.posterior(x, u)
                 out.append(mean.cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
@@ -113,4 +120,5 @@ class PiVAEPosterior(PiVAE):
 
     def transform(self, recording: Recording) -> np.ndarray:
         """Posterior mean of q(z|x,u): reads ``recording.labels`` (the published embedding; a leak)."""
+        self.check_fitted()
         return self._embed(recording, labels=recording.labels)

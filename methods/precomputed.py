@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
+from ner_bench.method import fitted_alias
 
 EMBEDDING_KEYS = ("cebra_veldir_train", "cebra_veldir_test")
 LABEL_KEYS = ("continuous_index_train", "continuous_index_test")
@@ -49,6 +50,9 @@ class Precomputed(Method):
     in_all = False
     #: ``label`` names the source in leaderboards, e.g. precomputed[path=...,label=NER (published)]
     defaults = {"path": "", "label": ""}
+    #: fitted attributes: the recording's file, its embedded bins (training then test) and, when the file
+    #: holds them, its neural activity (else None)
+    file, embedding, neural = fitted_alias("file_"), fitted_alias("embedding_"), fitted_alias("neural_")
 
     def __init__(self, budget: str = "quick", **params) -> None:
         super().__init__(budget, **params)
@@ -59,29 +63,30 @@ class Precomputed(Method):
         candidate_files(self.params["path"])  # a wrong path fails now, once, not in every fit
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Precomputed":
-        self.file = self.file_for(train)
-        arrays = load(self.file)
+        self.file_ = self.file_for(train)
+        arrays = load(self.file_)
         n_train = len(arrays["continuous_index_train"])
         if train.n_bins != n_train:
-            raise NerBenchError(f"{self.file}: field 'continuous_index_train' has {n_train} rows, but the "
+            raise NerBenchError(f"{self.file_}: field 'continuous_index_train' has {n_train} rows, but the "
                                 f"training split of recording {train.id!r} has {train.n_bins} bins")
-        check_labels(self.file, arrays["continuous_index_train"], train)
-        self.embedding = np.concatenate([arrays[key] for key in EMBEDDING_KEYS])
-        self.neural = (np.concatenate([arrays[key] for key in NEURAL_KEYS])
+        check_labels(self.file_, arrays["continuous_index_train"], train)
+        self.embedding_ = np.concatenate([arrays[key] for key in EMBEDDING_KEYS])
+        self.neural_ = (np.concatenate([arrays[key] for key in NEURAL_KEYS])
                        if all(key in arrays for key in NEURAL_KEYS) else None)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
         """The file's training then test embeddings: the recording's bins under the chronological split."""
-        if recording.n_bins != len(self.embedding):
-            raise NerBenchError(f"{self.file}: holds {len(self.embedding)} embedded bins (training + test), "
+        self.check_fitted()
+        if recording.n_bins != len(self.embedding_):
+            raise NerBenchError(f"{self.file_}: holds {len(self.embedding_)} embedded bins (training + test), "
                                 f"but recording {recording.id!r} has {recording.n_bins}")
-        if self.neural is not None and (self.neural.shape != recording.neural.shape or not np.allclose(
-                self.neural, recording.neural, rtol=1e-5, atol=1e-6)):
-            raise NerBenchError(f"{self.file}: fields 'neural_train'/'neural_test' {self.neural.shape} do not "
+        if self.neural_ is not None and (self.neural_.shape != recording.neural.shape or not np.allclose(
+                self.neural_, recording.neural, rtol=1e-5, atol=1e-6)):
+            raise NerBenchError(f"{self.file_}: fields 'neural_train'/'neural_test' {self.neural_.shape} do not "
                                 f"match the neural activity of recording {recording.id!r} "
                                 f"{recording.neural.shape}: the file belongs to another recording")
-        return self.embedding
+        return self.embedding_
 
     def file_for(self, recording: Recording) -> Path:
         """The one file whose name gives the recording's subject, date and area."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ner_bench import Method, Recording
+from ner_bench.method import fitted_alias
 from ner_bench.builtins.methods._umap_common import PUBLISHED, fit_quietly, make_umap, warm_up
 
 
@@ -18,13 +19,15 @@ class UMAP(Method):
     prepare_group = "umap"  # umap-label compiles the same numba kernels
     description = "UMAP (umap-learn), published parameters, 2-D; held-out bins via transform"
     defaults = {"dim": 2, **PUBLISHED}
+    model = fitted_alias("model_")
 
     def prepare(self) -> None:
         warm_up(self.params)
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "UMAP":
-        self.model = fit_quietly(make_umap(self.params, seed), train.neural)
+        self.model_ = fit_quietly(make_umap(self.params, seed), train.neural)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        return self.model.transform(recording.neural)
+        self.check_fitted()
+        return self.model_.transform(recording.neural)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
+from ner_bench.method import fitted_alias
 from ner_bench.builtins.methods._umap_common import PUBLISHED, fit_quietly, make_umap, warm_up
 
 TARGETS = {"direction": "categorical", "velocity": "euclidean"}  # target -> its default metric
@@ -24,6 +25,7 @@ class SupervisedUMAP(Method):
     description = "Supervised UMAP: target = direction class (categorical) or velocity (euclidean)"
     supervised = True
     defaults = {"dim": 2, **PUBLISHED, "target": "direction", "target_metric": "auto", "target_weight": 0.5}
+    model = fitted_alias("model_")
 
     def __init__(self, budget: str = "quick", **params) -> None:
         super().__init__(budget, **params)
@@ -44,8 +46,9 @@ class SupervisedUMAP(Method):
         target = train.direction if self.params["target"] == "direction" else train.velocity
         model = make_umap(self.params, seed, target_metric=self.params["target_metric"],
                           target_weight=self.params["target_weight"])
-        self.model = fit_quietly(model, train.neural, target)
+        self.model_ = fit_quietly(model, train.neural, target)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
-        return self.model.transform(recording.neural)
+        self.check_fitted()
+        return self.model_.transform(recording.neural)

@@ -1,9 +1,9 @@
 """Direction-averaged latent trajectories, aligned across recordings to an anchor (for the paper's
-Figure 3), and a loader of embeddings from the runner's cache.
+Figure 3).
 
 The results table holds no embeddings. Trajectory figures take, per method, a list of
 :class:`EmbeddedRecording` (a Recording, the embedding of its every bin, optionally its split), from
-memory or from :func:`load_cached_embeddings`.
+memory or from a run folder (``RunFolder.embeddings``).
 
 Alignment (never used for a score, only for drawing): each recording's embedding is reduced to at most
 3 dimensions (PCA of its own direction-averaged training trajectories, when it has more), then rotated
@@ -15,27 +15,20 @@ handful per direction, so the curves are noisy).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import orthogonal_procrustes
 
 from . import trajectories
-from .cache import EmbeddingCache
 from .errors import NerBenchError
 from .recording import Recording
 from .split import Split
-from .statistics import method_labels
 
 log = logging.getLogger(__name__)
 
-#: cache ``meta`` fields the loader needs; ``train_trials`` (and ``data_hash``) are used when present
-REQUIRED_META = ("method", "recording", "seed")
 PLOT_DIM = 3
 
 
@@ -73,7 +66,7 @@ class AlignedTrajectories:
     original_dim: int
 
 
-def direction_averages(embedded: EmbeddedRecording, part: str,
+def part_averages(embedded: EmbeddedRecording, part: str,
                        directions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(directions, averages)``: the mean embedding per direction and time bin over the trials of
     ``part``; averages has shape (n_directions, trial_length, dim)."""
@@ -103,7 +96,7 @@ def align_to_anchor(embedded: Sequence[EmbeddedRecording], anchor: str | None = 
     for e in embedded:
         shared = np.intersect1d(shared, np.unique(e.recording.direction))
     anchor_reduce = _reducer(reference, shared)
-    _, anchor_train = direction_averages(reference, "train", shared)
+    _, anchor_train = part_averages(reference, "train", shared)
     target = anchor_reduce(anchor_train).reshape(-1, PLOT_DIM)
     target_mean = target.mean(axis=0)
     aligned = []
@@ -113,11 +106,11 @@ def align_to_anchor(embedded: Sequence[EmbeddedRecording], anchor: str | None = 
                         e.recording.trial_length, anchor_id, reference.recording.trial_length)
             continue
         reduce = anchor_reduce if e is reference else _reducer(e, shared)
-        _, train = direction_averages(e, "train", shared)
+        _, train = part_averages(e, "train", shared)
         source = reduce(train).reshape(-1, PLOT_DIM)
         rotation = np.eye(PLOT_DIM) if e is reference else orthogonal_procrustes(
             source - source.mean(axis=0), target - target_mean)[0]
-        _, shown = direction_averages(e, trials, shared)
+        _, shown = part_averages(e, trials, shared)
         curves = (reduce(shown) - source.mean(axis=0)) @ rotation + target_mean
         angles = np.array([e.recording.angle[e.recording.direction == d][0] for d in shared])
         aligned.append(AlignedTrajectories(e.recording.id, shared, angles, curves, e is reference,
@@ -130,64 +123,8 @@ def _reducer(embedded: EmbeddedRecording, directions: np.ndarray):
     dim = embedded.values.shape[1]
     if dim <= PLOT_DIM:
         return lambda x: np.concatenate([x, np.zeros(x.shape[:-1] + (PLOT_DIM - dim,))], axis=-1)
-    _, train = direction_averages(embedded, "train", directions)
+    _, train = part_averages(embedded, "train", directions)
     flat = train.reshape(-1, dim)
     mean = flat.mean(axis=0)
     components = np.linalg.svd(flat - mean, full_matrices=False)[2][:PLOT_DIM].T
     return lambda x: (x - mean) @ components
-
-
-# ----------------------------------------------------------------------------- the runner's cache
-def load_cached_embeddings(cache_dir: str | Path, recordings: Iterable[Recording], *, seed: int | None = None,
-                           labels: Mapping[tuple[str, str], str] | None = None) -> dict[str, list[EmbeddedRecording]]:
-    """Embeddings of ``recordings`` from an ``OUT/cache`` folder, per method label, for one seed (the
-    smallest present when ``seed`` is None).
-
-    Needs each entry's ``meta`` to carry ``method``, ``recording`` (the recording id) and ``seed``; uses
-    ``params`` (the method's parameters, as in the results' ``method_params``) to tell variants of a
-    method apart, ``data_hash`` to skip entries made from other data under the same id, and
-    ``train_trials`` to align on training trials and draw test trials. ``labels`` maps
-    ``(method, method_params JSON)`` to the label to use; entries not in it are skipped.
-    """
-    root = Path(cache_dir)
-    if not root.is_dir():
-        raise NerBenchError(f"embedding cache {root}: no such folder")
-    by_id = {r.id: r for r in recordings}
-    cache = EmbeddingCache(root)
-    found, lacking = [], 0
-    for path in sorted(root.glob("*/*.npz")):
-        entry = cache.get(path.stem)
-        if entry is None:
-            continue
-        values, meta = entry
-        if any(field not in meta for field in REQUIRED_META):
-            lacking += 1
-            continue
-        rec = by_id.get(str(meta["recording"]))
-        if rec is None or ("data_hash" in meta and meta["data_hash"] != rec.data_hash()):
-            continue
-        found.append((str(meta["method"]), params_json(meta.get("params", {})), meta, values, rec))
-    if labels is None:
-        variants = pd.DataFrame([(m, p) for m, p, *_ in found], columns=["method", "method_params"])
-        labels = dict(zip(zip(variants["method"], variants["method_params"]), method_labels(variants)))
-    found = [item for item in found if item[:2] in labels]
-    if not found:
-        detail = (f"{lacking} entries lack the meta fields {', '.join(REQUIRED_META)}" if lacking
-                  else "no entry matches the recordings and methods given")
-        raise NerBenchError(f"embedding cache {root}: nothing to draw ({detail})")
-    chosen_seed = seed if seed is not None else min(int(item[2]["seed"]) for item in found)
-    embeddings: dict[str, list[EmbeddedRecording]] = {}
-    for method, params, meta, values, rec in sorted(found, key=lambda item: item[4].id):
-        if int(meta["seed"]) != chosen_seed:
-            continue
-        split = None
-        if "train_trials" in meta:
-            train = np.asarray(meta["train_trials"], dtype=np.int64)
-            split = Split("cached", rec.id, train, np.setdiff1d(rec.trial_ids, train))
-        embeddings.setdefault(labels[(method, params)], []).append(EmbeddedRecording(rec, values, split))
-    return embeddings
-
-
-def params_json(params) -> str:
-    """Parameters as the results table writes them (``method_params``)."""
-    return json.dumps(params, sort_keys=True, default=str)

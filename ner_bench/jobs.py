@@ -1,16 +1,20 @@
-"""Fit jobs: one (method, parameters, recording, split, seed) -> the embedding of every bin.
+"""The jobs a run is made of, and their outcomes.
+
+- ``FitJob``: one (method, parameters, recording, split, seed) -> the embedding of every bin (``FitOutcome``);
+- ``ScoringJob``: every unit of one method x seed still to score, with the embeddings they need
+  (``ScoringOutcome``, a ``UnitScore`` per unit).
 
 A job is a plain record that any executor (in-process, worker processes, SLURM) can ship as bytes
-(``encode_job``/``decode_job``); ``run_fit_job`` never raises: a failing method becomes a ``FitOutcome``
-with status and error text, and ``run_and_store`` also writes the outcome to the run's ``FitStore``, so
-that a finished fit survives whatever happens to the process that launched it.
+(``execution.wire``). ``run`` never raises: a failing method or task becomes an outcome with status and
+error text. A job does not store itself: whoever runs it hands the outcome to the run folder
+(``RunFolder.store``), so that a finished fit survives whatever happens to the process that launched it.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
-import pickle
 import random
 import socket
 import sys
@@ -18,21 +22,28 @@ import time
 import traceback
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, ClassVar, Protocol
+import typing
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
 from . import threads
-from .cache import content_key
+from .errors import NerBenchError
+from .hashing import content_key
+from .protocol import Protocol
 from .recording import Recording
+from .row_identity import check_unique
 from .split import Split
+from .task import Context, Embedding, Task, Unit
 
-OK, FAILED = "ok", "failed"
+log = logging.getLogger(__name__)
+
+#: a row's status: scored, failed (its error says why), or skipped (an impossible combination; its note says why)
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
 
-class Job(Protocol):
-    """What executors run: a ``FitJob``, or a ``scoring.ScoringJob``. ``run`` never raises; ``failed`` is the
+class Job(typing.Protocol):
+    """What executors run: a ``FitJob`` or a ``ScoringJob``. ``run`` never raises; ``failed`` is the
     outcome of a job whose process could not finish it; ``timed``: whether ``--timeout`` applies."""
 
     plugin_files: tuple[str, ...]
@@ -40,9 +51,9 @@ class Job(Protocol):
 
     def label(self) -> str: ...
 
-    def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> Any: ...
+    def run(self, on_start: Callable[[], None] | None = None) -> Any: ...
 
-    def failed(self, error: str, store_root: str | None = None, seconds: float = float("nan")) -> Any: ...
+    def failed(self, error: str, seconds: float = float("nan")) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,19 +93,13 @@ class FitJob:
     def label(self) -> str:
         return f"{self.method} on {self.recording.id} (seed {self.seed})"
 
-    def run(self, store_root: str | None = None, on_start: Callable[[], None] | None = None) -> "FitOutcome":
-        """Fit, embed and store (see ``run_and_store``); never raises."""
-        return run_and_store(self, store_root, on_start)
+    def run(self, on_start: Callable[[], None] | None = None) -> "FitOutcome":
+        """Fit and embed (see ``run_fit_job``); never raises."""
+        return run_fit_job(self, on_start)
 
-    def failed(self, error: str, store_root: str | None = None, seconds: float = float("nan")) -> "FitOutcome":
-        """The outcome of a fit that could not run or finish (its worker died, it timed out), recorded in the
-        run folder since the process that ran it could not."""
-        outcome = FitOutcome(self.key, FAILED, fit_seconds=seconds, error=error)
-        if store_root:
-            from .fit_store import FitStore
-
-            FitStore(store_root).save(self, outcome)
-        return outcome
+    def failed(self, error: str, seconds: float = float("nan")) -> "FitOutcome":
+        """The outcome of a fit that could not run or finish (its worker died, it timed out)."""
+        return FitOutcome(self.key, FAILED, fit_seconds=seconds, error=error)
 
 
 @dataclass
@@ -164,20 +169,6 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
                       meta={"params": method.params, **where, "prepare_seconds": prepare_seconds})
 
 
-def run_and_store(job: FitJob, store_root: str | None, on_start: Callable[[], None] | None = None) -> FitOutcome:
-    """Run the job and, when the run has a folder, write its embedding and status record there."""
-    outcome = run_fit_job(job, on_start)
-    if store_root:
-        from .fit_store import FitStore
-
-        try:
-            FitStore(store_root).save(job, outcome)
-        except OSError as error:  # a full disk fails this fit, not the run
-            outcome = FitOutcome(job.key, FAILED, error=f"could not store the fit in {store_root}: {error}",
-                                 meta=outcome.meta)
-    return outcome
-
-
 def check_embedding(values: np.ndarray, recording: Recording) -> None:
     """A method's output must be (n_bins, dim) finite floats."""
     if values.ndim != 2 or values.shape[0] != recording.n_bins or values.shape[1] < 1:
@@ -196,27 +187,87 @@ def describe_device(device: str) -> str:
     return f"{device} (CUDA_VISIBLE_DEVICES={visible})" if device.startswith("cuda") and visible else device
 
 
-def encode_job(job) -> bytes:
-    """A job (``FitJob``, ``scoring.ScoringJob``) as bytes for another process. cloudpickle ships classes
-    defined in a notebook by value; classes from ``--plugin`` files go by reference and ``decode_job``
-    imports those files first."""
-    import cloudpickle
+# ----------------------------------------------------------------------------- scoring
+@dataclass(eq=False)
+class ScoringItem:
+    """One unit of one task to score; ``index`` is its place in the plan, ``stored_as`` the key its rows
+    are kept under in the run folder (None: not kept)."""
 
-    return pickle.dumps((job.plugin_files, cloudpickle.dumps(job)))
-
-
-def decode_job(payload: bytes):
-    from .plugins import load_plugin_file
-
-    plugin_files, job_bytes = pickle.loads(payload)
-    for path in plugin_files:
-        load_plugin_file(Path(path))
-    return pickle.loads(job_bytes)
+    index: int
+    task: Task
+    unit: Unit
+    stored_as: str | None
 
 
-def run_encoded_job(payload: bytes, store_root: str | None, threads_count: int | None = None) -> FitOutcome:
-    """Entry point of remote workers (submitit): adopt the launcher's thread policy (``threads_count``)
-    before the job's code is imported, then decode, run, store."""
-    if threads_count is not None:
-        threads.adopt_in_this_process(threads_count)
-    return run_and_store(decode_job(payload), store_root)
+@dataclass
+class UnitScore:
+    status: str
+    error: str = ""
+    rows: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ScoringOutcome:
+    key: str
+    scores: dict[int, UnitScore]
+    status: str = OK
+    error: str = ""
+
+
+@dataclass(eq=False)
+class ScoringJob:
+    """Every unit of one method x seed still to score, with the embeddings they need (by recording id)."""
+
+    method: str
+    seed: int
+    items: list[ScoringItem]
+    embeddings: dict[str, Embedding]
+    protocol: Protocol
+    plugin_files: tuple[str, ...] = ()
+    #: ``--timeout`` limits fits only
+    timed: ClassVar[bool] = False
+
+    @property
+    def key(self) -> str:
+        return f"scoring:{self.method}:{self.seed}:{self.items[0].index}"
+
+    def label(self) -> str:
+        units = f"{len(self.items)} units" if len(self.items) > 1 else self._unit_label(self.items[0])
+        return f"scoring {self.method} (seed {self.seed}, {units})"
+
+    @staticmethod
+    def _unit_label(item: ScoringItem) -> str:
+        return f"{item.task.name} {item.unit.train.id} -> {item.unit.test.id}"
+
+    def run(self, on_start: Callable[[], None] | None = None) -> ScoringOutcome:
+        """Score every unit under the thread policy (``threads``), so that the numbers do not depend on
+        the process that scores them."""
+        if on_start:
+            on_start()
+        with threads.limited():
+            return ScoringOutcome(self.key, {item.index: self._score(item) for item in self.items})
+
+    def failed(self, error: str, seconds: float = float("nan")) -> ScoringOutcome:
+        """Every unit fails with ``error`` (e.g. the worker process scoring them died)."""
+        text = f"evaluation: {error}"
+        return ScoringOutcome(self.key, {item.index: UnitScore(FAILED, text) for item in self.items}, FAILED, text)
+
+    def one_by_one(self) -> list["ScoringJob"]:
+        """A job per unit, each with the embeddings it needs: after a crash, so that it fails alone."""
+        return [ScoringJob(self.method, self.seed, [item], {rec.id: self.embeddings[rec.id] for rec in
+                                                            item.unit.recordings},
+                           self.protocol, self.plugin_files) for item in self.items]
+
+    def _score(self, item: ScoringItem) -> UnitScore:
+        """The task's rows for one unit; a failing task becomes a failed score."""
+        unit = item.unit
+        train, test = self.embeddings[unit.train.id], self.embeddings[unit.test.id]
+        try:
+            rows = item.task.evaluate(unit, train, test, Context(self.protocol, self.seed))
+            check_unique(rows, f"task {item.task.name!r} on {unit.train.id} -> {unit.test.id}")
+        except NerBenchError as error:  # an explained failure (e.g. embeddings of different sizes)
+            return UnitScore(FAILED, f"evaluation: {type(error).__name__}: {error}")
+        except Exception as error:
+            log.exception("task %s failed on %s -> %s", item.task.name, unit.train.id, unit.test.id)
+            return UnitScore(FAILED, f"evaluation: {type(error).__name__}: {error}")
+        return UnitScore(OK, rows=rows)

@@ -3,6 +3,7 @@
 A method is one class in one file. Its parameters are declared in ``defaults`` (the published values);
 ``budgets`` overrides the training length per ``--budget`` (``quick`` for minutes-long runs, ``paper``
 for the published lengths); explicit parameters (``--methods "ner[iterations=2000]"``) override both.
+Parameters are resolved by :func:`ner_bench.options.resolve`, shared with tasks and datasets.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import NerBenchError
+from .options import BUDGETS, coerce, resolve
 from .recording import Recording
 
-BUDGETS = ("quick", "paper")
+__all__ = ["BUDGETS", "MIN_TRIALS_PER_CONDITION", "Method", "coerce", "fitted_alias", "resolve_params"]
+
+#: trials per direction class a ``needs_trials`` method needs (dPCA's cross-validation needs two)
+MIN_TRIALS_PER_CONDITION = 2
 
 
 class Method(ABC):
@@ -24,6 +29,46 @@ class Method(ABC):
     Subclasses set ``name`` and ``description`` and implement ``fit`` and ``transform``. ``fit`` receives a
     Recording holding the training trials only; ``transform`` must use the neural activity alone (never
     behaviour: ``ner-bench check-method`` verifies it) and return a (n_bins, dim) float array.
+
+    Parameters
+    ----------
+    budget : {"quick", "paper"}, default "quick"
+        Which of the class's ``budgets`` overrides apply on top of ``defaults``.
+    **params
+        Explicit parameter values, each a key of ``defaults``; strings are parsed to the default's type.
+
+    Attributes
+    ----------
+    params : dict
+        The resolved parameters: ``defaults``, then the budget's overrides, then ``params``.
+    budget : str
+        The budget the parameters were resolved for.
+
+    Raises
+    ------
+    NerBenchError
+        ``method 'NAME': unknown parameter(s) ...`` for a parameter not in ``defaults``, an unparsable
+        value, or an unknown budget.
+
+    Notes
+    -----
+    **Fitted attributes.** As in scikit-learn, what ``fit`` learns is stored in instance attributes whose
+    names end with a single trailing underscore (``self.model_``, ``self.mean_``), and only ``fit`` sets
+    such attributes (never ``__init__``). ``transform`` starts with ``self.check_fitted()``, which raises
+    ``method 'NAME': transform called before fit`` while there is none. A method that learns nothing
+    records its fit all the same, e.g. ``self.fitted_ = True``.
+
+    **Declared capabilities** (class attributes) say what a method needs; the default :meth:`skip` reads
+    them to tell the run plan which (method, recording) combinations cannot run, with a reason:
+
+    - ``supervised``: fits on behaviour labels, so a recording without behaviour
+      (:attr:`Recording.has_behavior` false: velocity zero throughout) is skipped;
+    - ``needs_trials``: needs whole, balanced trials (e.g. dPCA), so a recording with fewer than
+      :data:`MIN_TRIALS_PER_CONDITION` trials of some direction class is skipped (a Recording always
+      holds whole trials of one length, and at least two direction classes);
+    - ``uses_gpu``: benefits from a GPU; never a reason to skip (the GPU is optional).
+
+    Subclasses may override :meth:`skip` for needs of their own (calling ``super().skip(recording)``).
 
     Optional hooks and declarations a subclass may add:
 
@@ -41,13 +86,31 @@ class Method(ABC):
       the contract check then reports the method as exempt from the no-behaviour check instead of
       failing it. A method meant to be compared must never set it.
 
-    >>> from ner_bench import Method
-    >>> class Mean(Method):
-    ...     name, description = "mean", "Mean firing rate (1-D)"
+    Examples
+    --------
+    A method that embeds each bin as its distance to the training mean:
+
+    >>> import numpy as np
+    >>> from ner_bench import Method, Recording
+    >>> class Distance(Method):
+    ...     name, description = "distance", "Distance to the mean training activity (1-D)"
+    ...     defaults = {"scale": 1.0}
     ...     def fit(self, train, *, seed, device="cpu"):
+    ...         self.mean_ = train.neural.mean(axis=0)
     ...         return self
     ...     def transform(self, recording):
-    ...         return recording.neural.mean(axis=1, keepdims=True)
+    ...         self.check_fitted()
+    ...         distance = np.linalg.norm(recording.neural - self.mean_, axis=1, keepdims=True)
+    ...         return self.params["scale"] * distance
+    >>> rng = np.random.default_rng(0)
+    >>> recording = Recording.from_trials(id="demo", neural=rng.normal(size=(40, 5)),
+    ...                                   velocity=rng.normal(size=(40, 2)),
+    ...                                   direction=np.repeat([0, 1, 0, 1], 10), trial_length=10)
+    >>> method = Distance(scale="2")
+    >>> method
+    distance[scale=2.0]
+    >>> method.fit(recording, seed=0).transform(recording).shape
+    (40, 1)
     """
 
     name: ClassVar[str] = ""
@@ -81,51 +144,237 @@ class Method(ABC):
         self.budget = budget
 
     def prepare(self) -> None:
-        """Once-per-process set-up kept out of ``fit_seconds`` (e.g. JIT warm-up); a no-op by default."""
+        """Once-per-process set-up kept out of ``fit_seconds`` (e.g. JIT warm-up); a no-op by default.
+
+        The runner calls it before it starts the fit timer, possibly before every fit: make it idempotent
+        (a module-level flag). It must not see the recording.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> from ner_bench.builtins.methods.pca import PCA
+        >>> PCA().prepare() is None  # PCA has nothing to compile
+        True
+        """
 
     @abstractmethod
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "Method":
-        """Fit on the training trials of one recording; deterministic for a seed on the CPU."""
+        """Fit on the training trials of one recording; deterministic for a seed on the CPU.
+
+        Store what is learnt in attributes with a trailing underscore (see Notes of :class:`Method`).
+
+        Parameters
+        ----------
+        train : Recording
+            The training trials only (neural activity and behaviour); held-out trials are never seen.
+        seed : int
+            Seeds every random draw of the fit; two fits with one seed on the CPU are identical.
+        device : str, default "cpu"
+            A torch device name (``"cpu"``, ``"cuda:0"``); methods without ``uses_gpu`` ignore it.
+
+        Returns
+        -------
+        Method
+            ``self``, fitted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ner_bench import Recording
+        >>> from ner_bench.builtins.methods.pca import PCA
+        >>> rng = np.random.default_rng(0)
+        >>> train = Recording.from_trials(id="demo", neural=rng.normal(size=(40, 5)),
+        ...                               velocity=rng.normal(size=(40, 2)),
+        ...                               direction=np.repeat([0, 1, 0, 1], 10), trial_length=10)
+        >>> method = PCA(dim=2).fit(train, seed=0)
+        >>> method.model_.n_components_
+        2
+        """
 
     @abstractmethod
     def transform(self, recording: Recording) -> np.ndarray:
-        """Embed every bin of ``recording`` from its neural activity: a (n_bins, dim) float array."""
+        """Embed every bin of ``recording`` from its neural activity alone.
+
+        Implementations start with ``self.check_fitted()`` and never read behaviour (unless the class
+        declares ``uses_behavior_at_transform``).
+
+        Parameters
+        ----------
+        recording : Recording
+            Any recording with the neurons the method was fitted on (training and test trials alike).
+
+        Returns
+        -------
+        numpy.ndarray
+            A (n_bins, dim) float array, one row per bin of ``recording``, in its order.
+
+        Raises
+        ------
+        NerBenchError
+            ``method 'NAME': transform called before fit`` when the method is not fitted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ner_bench import Recording
+        >>> from ner_bench.builtins.methods.pca import PCA
+        >>> rng = np.random.default_rng(0)
+        >>> recording = Recording.from_trials(id="demo", neural=rng.normal(size=(40, 5)),
+        ...                                   velocity=rng.normal(size=(40, 2)),
+        ...                                   direction=np.repeat([0, 1, 0, 1], 10), trial_length=10)
+        >>> PCA(dim=2).fit(recording.select_trials([0, 1, 2]), seed=0).transform(recording).shape
+        (40, 2)
+        >>> PCA().transform(recording)
+        Traceback (most recent call last):
+        ...
+        ner_bench.errors.NerBenchError: method 'pca': transform called before fit
+        """
+
+    def check_fitted(self) -> None:
+        """Raise unless ``fit`` has run: the method must have a fitted attribute.
+
+        A fitted attribute is an instance attribute whose name ends with a single underscore and does not
+        start with one (``model_``, not ``_cache_`` or ``__x__``), scikit-learn's convention; only ``fit``
+        sets them.
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        NerBenchError
+            ``method 'NAME': transform called before fit``.
+
+        Examples
+        --------
+        >>> from ner_bench.builtins.methods.pca import PCA
+        >>> method = PCA()
+        >>> method.check_fitted()
+        Traceback (most recent call last):
+        ...
+        ner_bench.errors.NerBenchError: method 'pca': transform called before fit
+        >>> method.model_ = "anything fit stores"
+        >>> method.check_fitted()
+        """
+        if not any(_is_fitted_attribute(key) for key in getattr(self, "__dict__", {})):
+            raise NerBenchError(f"method {self.name!r}: transform called before fit")
+
+    def skip(self, recording: Recording) -> str | None:
+        """Why this method cannot run on ``recording``, or None when it can (as benchopt's ``Solver.skip``).
+
+        The default reads the declared capabilities (Notes of :class:`Method`): a ``supervised`` method
+        skips a recording without behaviour; a ``needs_trials`` method skips one with fewer than
+        :data:`MIN_TRIALS_PER_CONDITION` trials of some direction class. Subclasses may override it,
+        calling ``super().skip(recording)`` first.
+
+        Parameters
+        ----------
+        recording : Recording
+            The recording the method would be fitted on (the whole recording or its training trials).
+
+        Returns
+        -------
+        str or None
+            A one-line reason naming the method and the recording, or None.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ner_bench import Recording
+        >>> from ner_bench.builtins.methods.pca import PCA, PCAAverage
+        >>> rng = np.random.default_rng(0)
+        >>> recording = Recording.from_trials(id="demo", neural=rng.normal(size=(40, 5)),
+        ...                                   velocity=rng.normal(size=(40, 2)),
+        ...                                   direction=np.repeat([0, 1, 0, 1], 10), trial_length=10)
+        >>> PCAAverage().skip(recording) is None
+        True
+        >>> PCAAverage().skip(recording.without_behavior())
+        "method 'pca-avg' is supervised but recording 'demo' has no behaviour (velocity is zero throughout)"
+        >>> PCA().skip(recording.without_behavior()) is None
+        True
+        >>> print(PCAAverage().skip(recording.select_trials([0, 1, 2])))  # doctest: +NORMALIZE_WHITESPACE
+        method 'pca-avg' needs whole, balanced trials but recording 'demo' has 1 trial(s) of direction 1
+        (at least 2 per direction needed)
+        """
+        if self.supervised and not recording.has_behavior:
+            return (f"method {self.name!r} is supervised but recording {recording.id!r} has no behaviour "
+                    "(velocity is zero throughout)")
+        if self.needs_trials:
+            problem = _trial_problem(recording)
+            if problem:
+                return f"method {self.name!r} needs whole, balanced trials but recording {recording.id!r} {problem}"
+        return None
 
     def __repr__(self) -> str:
         params = ",".join(f"{k}={v}" for k, v in self.params.items())
         return f"{self.name}[{params}]" if params else self.name
 
 
+def _is_fitted_attribute(key: str) -> bool:
+    return key.endswith("_") and not key.endswith("__") and not key.startswith("_")
+
+
+def _trial_problem(recording: Recording) -> str | None:
+    """What keeps ``recording`` from whole, balanced trials (a ``needs_trials`` method's input), or None."""
+    classes, counts = np.unique(recording.trial_direction, return_counts=True)
+    if counts.min() < MIN_TRIALS_PER_CONDITION:
+        return (f"has {int(counts.min())} trial(s) of direction {classes[counts.argmin()]} "
+                f"(at least {MIN_TRIALS_PER_CONDITION} per direction needed)")
+    return None
+
+
+def fitted_alias(attribute: str) -> property:
+    """A read-only property reading fitted ``attribute`` under its former name, for callers not yet moved.
+
+    Parameters
+    ----------
+    attribute : str
+        The fitted attribute's name, with its trailing underscore.
+
+    Returns
+    -------
+    property
+        Reads ``getattr(self, attribute)``; raises AttributeError before ``fit`` and refuses assignment.
+
+    Examples
+    --------
+    >>> class Fitted:
+    ...     model = fitted_alias("model_")
+    >>> fitted = Fitted()
+    >>> fitted.model_ = 42
+    >>> fitted.model
+    42
+    """
+    return property(lambda self: getattr(self, attribute), doc=f"Read-only alias of ``{attribute}``.")
+
+
 def resolve_params(cls: type[Method], given: dict[str, Any], budget: str) -> dict[str, Any]:
-    """Defaults, then the budget's overrides, then the given values (parsed to the defaults' types)."""
-    if budget not in BUDGETS:
-        raise NerBenchError(f"argument --budget: unknown budget {budget!r}; expected one of {BUDGETS}")
-    unknown = sorted(set(given) - set(cls.defaults))
-    if unknown:
-        known = ", ".join(sorted(cls.defaults)) or "none"
-        raise NerBenchError(f"method {cls.name!r}: unknown parameter(s) {', '.join(unknown)}; "
-                            f"known parameters: {known}")
-    params = dict(cls.defaults)
-    params.update(cls.budgets.get(budget, {}))
-    for key, value in given.items():
-        params[key] = coerce(value, cls.defaults[key], f"method {cls.name!r} parameter {key!r}")
-    return params
+    """A method's parameters: defaults, then the budget's overrides, then the given values.
 
+    :func:`ner_bench.options.resolve` for a Method class.
 
-def coerce(value: Any, default: Any, where: str) -> Any:
-    """Convert ``value`` to the type of ``default`` (command-line values arrive as strings)."""
-    if default is None or value is None or isinstance(default, (str, list, tuple, dict)):
-        return value
-    kind = type(default)
-    try:
-        if kind is bool:
-            if isinstance(value, str):
-                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ValueError(value)
-                return value.lower() in ("true", "1", "yes")
-            return bool(value)
-        if kind is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError(value)
-        return kind(value)
-    except (TypeError, ValueError):
-        raise NerBenchError(f"{where}: expected {kind.__name__}, got {value!r}") from None
+    Parameters
+    ----------
+    cls : type of Method
+        The method class (its ``name``, ``defaults`` and ``budgets``).
+    given : dict
+        Explicit values, parsed to the defaults' types.
+    budget : str
+        One of :data:`BUDGETS`.
+
+    Returns
+    -------
+    dict
+        The resolved parameters.
+
+    Examples
+    --------
+    >>> from ner_bench.builtins.methods.dpca import DPCA
+    >>> resolve_params(DPCA, {"dim": "2"}, "quick")
+    {'dim': 2, 'regularizer': 'auto', 'cv_repeats': 1}
+    """
+    return resolve("method", cls.name, cls.defaults, given, budgets=cls.budgets, budget=budget)

@@ -110,6 +110,12 @@ class Recording:
         return self.id if self.date == "unknown" else f"{self.subject}_{self.date}"
 
     @property
+    def has_behavior(self) -> bool:
+        """Whether the recording carries behaviour: its velocity, always present and finite, is not zero
+        throughout. A recording without behaviour stores zeros (as ``without_behavior()`` leaves it)."""
+        return bool(np.any(self.velocity))
+
+    @property
     def labels(self) -> np.ndarray:
         """The published training label per bin: ``[10*vx, 10*vy, angle]``."""
         return np.column_stack([10.0 * self.velocity, self.angle])

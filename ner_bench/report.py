@@ -79,7 +79,8 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
                  figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = ()) -> Path:
     """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
     body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
-            f"({int((results['status'] != 'ok').sum())} failed).</p>"]
+            f"({int((results['status'] == 'failed').sum())} failed, "
+            f"{int((results['status'] == 'skipped').sum())} skipped).</p>"]
     sections = _sections(summary, figures)
     body.append("<nav><ul>" + "".join(f"<li><a href='#{_anchor(k)}'>{_esc(' · '.join(k))}</a></li>"
                                      for k in sections) + "<li><a href='#protocol'>protocol</a></li></ul></nav>")

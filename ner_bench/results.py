@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
 from . import provenance
-from .jobs import FAILED, OK
+from .jobs import FAILED, OK, SKIPPED
 from .pairs import pair_type
 from .protocol import Protocol
-
-SKIPPED = "skipped"
+from .run_folder.params import canonical_params
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
@@ -40,7 +36,7 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
                    test_unit=test.id, pair_type=pair_type(train, test), train_area=train.area,
                    train_hemisphere=train.hemisphere, test_hemisphere=test.hemisphere,
                    train_session=train.session, test_session=test.session)
-        row["method_params"] = json.dumps(row.get("method_params", {}), sort_keys=True, default=str)
+        row["method_params"] = canonical_params(row.get("method_params", {}))
         records.append(row)
     table = pd.DataFrame.from_records(records, columns=None)
     for column in COLUMNS:
@@ -60,16 +56,6 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     return table
 
 
-def write_results(table: pd.DataFrame, out: Path) -> None:
-    """``results.csv`` for people, ``results.parquet`` for the engine; written atomically."""
-    out.mkdir(parents=True, exist_ok=True)
-    for name, writer in (("results.csv", lambda p: table.to_csv(p, index=False)),
-                         ("results.parquet", lambda p: table.to_parquet(p, index=False))):
-        tmp = out / f".{name}.tmp"
-        writer(tmp)
-        tmp.replace(out / name)
-
-
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean test score per task x method over units and seeds, for the headline metrics."""
     ok = table[(table["status"] == OK) & (table["split"] == "test")]
@@ -79,17 +65,19 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
         if len(part):
             parts.append(part.groupby(["task", "method"])["value"].mean().rename(f"{target} {metric}"))
     result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
-    failed = table[table["status"] != OK]
-    if len(failed):
-        counts = failed.groupby(["task", "method"]).size().rename("failed units").astype("Int64")
-        result = result.join(counts, how="outer") if len(result) else counts.to_frame()
-        result["failed units"] = result["failed units"].fillna(0)
+    for status in (FAILED, SKIPPED):
+        rows = table[table["status"] == status]
+        if len(rows):
+            column = f"{status} units"
+            counts = rows.groupby(["task", "method"]).size().rename(column).astype("Int64")
+            result = result.join(counts, how="outer") if len(result) else counts.to_frame()
+            result[column] = result[column].fillna(0)
     return result
 
 
 def failures(table: pd.DataFrame) -> pd.DataFrame:
     """One line per failed (method, unit, seed) with the first line of its error."""
-    failed = table[table["status"] != OK]
+    failed = table[table["status"] == FAILED]
     first_line = failed["error"].str.split("\n").str[0]
     return failed.assign(error=first_line)[["task", "method", "method_params", "train_unit", "test_unit", "seed",
                                             "status", "error"]].drop_duplicates()
@@ -103,3 +91,10 @@ def format_summary(table: pd.DataFrame) -> str:
                            "{:.3f}".format):
         return frame.to_string(na_rep="-")
 
+
+
+def skip_reasons(table: pd.DataFrame) -> list[str]:
+    """One line per task x method with skipped units: how many, and the first reason (``note``)."""
+    skipped = table[table["status"] == SKIPPED]
+    return [f"{task} x {method}: skipped {len(group)} unit(s), e.g. {group['note'].iloc[0]}"
+            for (task, method), group in skipped.groupby(["task", "method"], sort=False)]

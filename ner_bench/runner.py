@@ -1,47 +1,33 @@
-"""The runner: plan fit jobs, fit what the cache lacks, evaluate every task from the cached embeddings."""
+"""The runner: plan the run (``plan.py``), fit what the run folder lacks on the chosen executor
+(``execution``), score every unit from the embeddings as their fits come in, write the results table."""
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
-from .dataset import Dataset
-from .errors import NerBenchError
-from .evaluation_cache import EvaluationCache, code_fingerprint
-from .executors import ExecutionOptions, execute, progress_bar
-from .fit_store import FitStore
-from .jobs import FitJob, FitOutcome
+from .execution import ExecutionOptions, execute, progress_bar
+from .execution.chooser import set_up_first
+from .execution.slurm import SlurmOptions
+from .jobs import OK, SKIPPED, FitJob, FitOutcome
 from .method import Method
-from .plugins import Registry, discover
+from .plan import (ScoringPlan, choose_methods, fit_key, fit_needed, load_recordings, method_skips, needed_fits,
+                   plan_fit_jobs, plan_units, resolved, task_objects, task_units)
+from .plugins import discover
 from .protocol import get_protocol
 from .recording import Recording
-from .results import OK, make_table, write_results
-from .scheduling import set_up_first
-from .scoring import PlannedUnit, ScoringPlan
-from .slurm import SlurmOptions
-from .specs import Spec, parse_specs
+from .results import make_table
+from .run_folder import RunFolder, code_fingerprint
 from .split import Split, chronological_split
 from .threads import thread_count
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class MethodChoice:
-    """A method class with its resolved parameters."""
-
-    cls: type[Method]
-    params: dict
-    given: dict = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.cls.name
 
 
 def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str] = "within-session",
@@ -54,18 +40,76 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         progress: bool | None = None) -> pd.DataFrame:
     """Run methods x tasks on a dataset and return the tidy results table (also written to ``out``).
 
-    Fits are cached in ``out`` (``cache/`` embeddings, ``fits/`` status records): a rerun fits only what
-    is missing and reports recorded failures again; ``retry_failed=True`` refits those. Task scores are
-    kept in ``evaluations/`` and reused while the fits, protocol and code that made them are unchanged.
-    ``executor``, ``jobs``, ``gpus``, ``jobs_per_gpu``, ``timeout`` and ``slurm`` choose where fits run
-    (see ``ner_bench.executors``); each method x seed is scored as soon as its fits are in, on the local
-    workers when there are some (``ner_bench.scoring``). Whatever the executor, every fit and scoring job
-    runs with the same numeric-library thread count (``NER_BENCH_THREADS``, default 1; ``ner_bench.threads``),
-    so that the numbers do not depend on where they were computed; the ``threads`` column and the
-    ``versions`` provenance record it. ``table.attrs["fits"]`` counts the fits planned, cached, run, failed.
+    Parameters
+    ----------
+    methods : str or sequence of str or Method
+        Method specs, ``"ner,pca[dim=3]"`` or ``["ner", "pca"]``, ``"all"``, or fitted-to-be Method
+        instances (e.g. defined in a notebook).
+    tasks : str or sequence of str
+        Task specs with options, ``"cross-session[alignment=none]"``; ``"all"`` for every task.
+    dataset : str
+        Dataset spec, ``"synthetic"``, ``"reaching"``, ``"synthetic[n_sessions=6]"``.
+    seeds : sequence of int
+        One fit per method x recording x seed; results keep the seed in a column.
+    out : str, Path or None
+        The run folder (``ner_bench.run_folder``): embeddings, fit records and task scores are kept there
+        and reused by a rerun, which fits only what is missing. None keeps nothing.
+    plugins : sequence of str or Path
+        Python files defining further methods, datasets or tasks.
+    protocol : {"strict", "paper"}
+        ``strict`` (the sound default) or ``paper`` (the published code's choices, defects flagged).
+    budget : {"quick", "paper"}
+        Training lengths: minutes-long runs or the published lengths.
+    data_dir : str, Path or None
+        Where the dataset's files are (default: the download cache).
+    subjects, sessions, areas : sequence of str
+        Keep only these recordings (empty: all).
+    device : str
+        ``"cpu"`` or a torch device such as ``"cuda"`` for the methods that use one.
+    executor : {"local", "slurm", "submitit-local"}
+        Where fits run (``ner_bench.execution``).
+    jobs : int
+        Local worker processes (1: fits run in this process).
+    train_fraction : float
+        Share of each recording's trials, in time order, that the methods and decoders train on.
+    gpus : sequence of str or int
+        Local GPU ids, one worker pinned to each (``jobs_per_gpu`` workers per GPU).
+    jobs_per_gpu : int
+        Workers per GPU given in ``gpus``.
+    timeout : float or None
+        Seconds one fit may take before it is stopped and recorded as failed.
+    retry_failed : bool
+        Refit fits the run folder records as failed (otherwise their failure is reported again).
+    slurm : SlurmOptions or None
+        Partition, time, resources of ``executor="slurm"``.
+    progress : bool or None
+        A progress bar on stderr; None: only when stderr is a terminal.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per number (``ner_bench.results.COLUMNS``): task, method and parameters, recordings and
+        pair type, seed, decoder, target, metric, value, status (``ok``, ``failed`` with its error, or
+        ``skipped`` with the reason), protocol and versions. ``attrs["fits"]`` counts the fits planned,
+        found in the run folder, run now and failed.
+
+    Notes
+    -----
+    Each method x seed is scored as soon as its fits are in, on the local workers when there are some.
+    Whatever the executor, every fit and scoring job runs with the same numeric-library thread count
+    (``NER_BENCH_THREADS``, default 1; ``ner_bench.threads``), so that the numbers do not depend on where
+    they were computed; the ``threads`` column records it.
+
+    Examples
+    --------
     >>> import ner_bench as nb
-    >>> results = nb.run(methods="pca", tasks="within-session", out=None)  # doctest: +SKIP
+    >>> results = nb.run(methods="pca", tasks="within-session", out=None,
+    ...                  dataset="synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24,n_neurons=12]")
+    >>> sorted(results["status"].unique())
+    ['ok']
+    >>> velocity = results.query("split == 'test' and target == 'velocity' and decoder == 'linear'")
+    >>> velocity.groupby("test_unit")["value"].size().tolist()
+    [1, 1, 1]
     """
     gpus = tuple(str(g) for g in gpus)
     if gpus and device == "cpu":
@@ -77,92 +121,40 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     registry = discover([str(p) for p in plugins])
     chosen_protocol = get_protocol(protocol)
     method_choices = choose_methods(registry, methods, budget)
-    task_objects = [registry.get("tasks", spec.name)(**spec.params) for spec in _task_specs(tasks, registry)]
+    tasks_ = task_objects(registry, tasks)
     recordings = load_recordings(registry, dataset, data_dir, subjects, sessions, areas)
     splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
 
-    units = {task.name: task.units(recordings) for task in task_objects}
-    needed = {rec.id: rec for task_units in units.values() for unit in task_units for rec in unit.recordings}
-    fit_jobs = plan_fit_jobs(method_choices, list(needed.values()), splits, seeds, budget=budget,
-                             device=device, plugins=plugins)
-    store = FitStore(out) if out else None
-    evaluations = EvaluationCache(Path(out) / "evaluations", code_fingerprint(task_objects)) if out else None
-    plan = ScoringPlan([PlannedUnit(task, choice.name, choice.params, seed, unit) for task in task_objects
-                        for choice in method_choices for seed in seeds for unit in units[task.name]],
-                       fit_jobs, splits, chosen_protocol, evaluations, plugin_files=resolved(plugins))
-    outcomes = fit_all(fit_jobs, store, options, retry_failed=retry_failed, scoring=plan)
+    units = task_units(tasks_, recordings, dataset)
+    in_units = list({rec.id: rec for each in units.values() for unit in each for rec in unit.recordings}.values())
+    planned = plan_units(tasks_, method_choices, seeds, units, method_skips(method_choices, in_units, splits))
+    wanted = needed_fits(planned)
+    fit_jobs = [job for job in plan_fit_jobs(method_choices, in_units, splits, seeds, budget=budget, device=device,
+                                             plugins=plugins) if fit_needed(job, wanted)]
+    folder = RunFolder(out) if out else None
+    plan = ScoringPlan(planned, fit_jobs, splits, chosen_protocol, folder.evaluations() if folder else None,
+                       code_fingerprint(tasks_) if folder else "", plugin_files=resolved(plugins))
+    outcomes = fit_all(fit_jobs, folder, options, retry_failed=retry_failed, scoring=plan)
     table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
     table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
-    if out:
-        write_results(table, Path(out))
+    if folder:
+        folder.write_results(table)
     return table
 
 
-def choose_methods(registry: Registry, methods: str | Sequence[str | Method], budget: str) -> list[MethodChoice]:
-    if isinstance(methods, str):
-        specs: list[Spec | Method] = parse_specs(methods)
-    else:
-        specs = [m if isinstance(m, Method) else parse_specs(m)[0] for m in methods]
-    if any(isinstance(s, Spec) and s.name == "all" for s in specs):
-        specs = [Spec(name) for name in sorted(registry.methods) if registry.methods[name].in_all]
-    choices = []
-    for spec in specs:
-        if isinstance(spec, Method):
-            choices.append(MethodChoice(type(spec), spec.params))
-            continue
-        cls = registry.get("methods", spec.name)
-        choices.append(MethodChoice(cls, cls(budget=budget, **spec.params).params, spec.params))
-    if not choices:
-        raise NerBenchError("argument --methods: no method given")
-    return choices
-
-
-def _task_specs(given: str | Sequence[str], registry: Registry) -> list[Spec]:
-    """Task names with options, ``cross-session[alignment=none]``; ``all`` is every task with defaults."""
-    text = given if isinstance(given, str) else ",".join(given)
-    specs = parse_specs(text, "--task")
-    if any(spec.name == "all" for spec in specs):
-        return [Spec(name) for name in sorted(registry.tasks)]
-    return specs
-
-
-def load_recordings(registry: Registry, dataset: str, data_dir, subjects, sessions, areas) -> list[Recording]:
-    spec = parse_specs(dataset, "--dataset")[0]
-    dataset_obj: Dataset = registry.get("datasets", spec.name)(data_dir=data_dir, **spec.params)
-    recordings = dataset_obj.recordings(subjects=subjects, sessions=sessions, areas=areas)
-    log.info("dataset %s: %d recordings", spec, len(recordings))
-    return recordings
-
-
-def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[Recording],
-                  splits: dict[str, Split], seeds: Sequence[int], *, budget: str, device: str,
-                  plugins: Sequence[str | Path] = ()) -> list[FitJob]:
-    """One fit job per method x seed x recording that some task needs."""
-    plugin_files = resolved(plugins)
-    return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
-                   split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
-                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name)
-            for m in method_choices for seed in seeds for rec in recordings]
-
-
-def resolved(plugins: Sequence[str | Path]) -> tuple[str, ...]:
-    """Absolute paths of the ``--plugin`` files, as worker processes load them."""
-    return tuple(str(Path(p).resolve()) for p in plugins)
-
-
-def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOptions | None = None, *,
+def fit_all(fit_jobs: list[FitJob], folder: RunFolder | None, options: ExecutionOptions | None = None, *,
             retry_failed: bool = False, scoring: ScoringPlan | None = None) -> dict[str, FitOutcome]:
     """Every job's outcome by key: from the run folder where stored (an embedding, or a recorded failure
     unless ``retry_failed``), else run on the executor, which stores it as it finishes. With ``scoring``,
     each method x seed is scored (on the same executor) as soon as its fits are in."""
     options = options or ExecutionOptions()
-    outcomes, missing = stored_outcomes(fit_jobs, store, retry_failed)
+    outcomes, missing = stored_outcomes(fit_jobs, folder, retry_failed)
     scoring = scoring or ScoringPlan([], [], {}, get_protocol("strict"))
     queue: deque = deque(set_up_first(missing))
     ran, failed = 0, 0
     with progress_bar(len(missing) + scoring.n_groups, options, "fits and scoring", "job") as bar:
         _release_scoring(scoring, outcomes, queue, bar)
-        for job, outcome in execute(queue, options, str(store.root) if store else None):
+        for job, outcome in execute(queue, options, folder):
             if isinstance(outcome, FitOutcome):
                 outcomes[outcome.key] = outcome
                 ran, failed = ran + 1, failed + (outcome.status != OK)
@@ -180,11 +172,12 @@ def fit_all(fit_jobs: list[FitJob], store: FitStore | None, options: ExecutionOp
     return outcomes
 
 
-def stored_outcomes(fit_jobs: list[FitJob], store: FitStore | None,
+def stored_outcomes(fit_jobs: list[FitJob], folder: RunFolder | None,
                     retry_failed: bool) -> tuple[dict[str, FitOutcome], list[FitJob]]:
     """The outcomes the run folder holds, and the distinct jobs it lacks."""
     outcomes: dict[str, FitOutcome] = {}
     missing: dict[str, FitJob] = {}
+    store = folder.fits() if folder else None
     for job in fit_jobs:
         if job.key in outcomes or job.key in missing:
             continue
@@ -216,3 +209,69 @@ def fit_counts(fit_jobs: Sequence[FitJob], outcomes: dict[str, FitOutcome]) -> d
             "failed_now": sum(o.status != OK for o in ran)}
 
 
+
+
+@dataclass(frozen=True, eq=False)
+class FittedEmbedding:
+    """One fit of ``fit_embeddings``: the embedding of every bin (``values``, None when it failed)."""
+
+    method: str
+    params: dict
+    seed: int
+    recording: Recording
+    split: Split
+    status: str
+    error: str
+    values: np.ndarray | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+def fit_embeddings(methods: str | Sequence[str | Method] = "pca", dataset: str = "synthetic", *,
+                   seeds: Sequence[int] = (0,), out: str | Path | None = "results",
+                   plugins: Sequence[str | Path] = (), budget: str = "quick", data_dir: str | Path | None = None,
+                   subjects: Sequence[str] = (), sessions: Sequence[str] = (), areas: Sequence[str] = (),
+                   device: str = "cpu", train_fraction: float = 0.8,
+                   options: ExecutionOptions | None = None) -> list[FittedEmbedding]:
+    """Fit ``methods`` on every recording of ``dataset`` (each seed) and return the embeddings, without
+    scoring anything: for figures and notebooks.
+
+    A fit made here is the fit ``run`` scores (same run folder, same keys), and the other way round.
+
+    Parameters
+    ----------
+    methods, dataset, seeds, out, plugins, budget, data_dir, subjects, sessions, areas, device, train_fraction
+        As for :func:`run`.
+    options : ExecutionOptions or None
+        Where the fits run (``ner_bench.execution``); None: one after the other in this process.
+
+    Returns
+    -------
+    list of FittedEmbedding
+        One per method x seed x recording, in that order: ``values`` is the (n_bins, dim) embedding of every
+        bin, or None when the fit failed (``status="failed"``, the error in ``error``) or cannot be made
+        (``status="skipped"``, the method's ``skip`` reason in ``error``).
+
+    Examples
+    --------
+    >>> import ner_bench as nb
+    >>> fitted = nb.fit_embeddings("pca", "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24,n_neurons=12]",
+    ...                            out=None)
+    >>> [(f.recording.id, f.status, f.values.shape[1]) for f in fitted][0]
+    ('Synthie_20260101_M1', 'ok', 3)
+    """
+    registry = discover([str(p) for p in plugins])
+    choices = choose_methods(registry, methods, budget)
+    recordings = load_recordings(registry, dataset, data_dir, subjects, sessions, areas)
+    splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
+    skips = method_skips(choices, recordings, splits)
+    jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
+    outcomes = fit_all([job for job in jobs if fit_key(job) not in skips], RunFolder(out) if out else None, options)
+    fitted = []
+    for job in jobs:
+        outcome = outcomes.get(job.key) or FitOutcome(job.key, SKIPPED, error=skips[fit_key(job)])
+        fitted.append(FittedEmbedding(job.method, job.params, job.seed, job.recording, job.split, outcome.status,
+                                      outcome.error, outcome.values))
+    return fitted

@@ -76,9 +76,10 @@ def limited(threads: int | None = None) -> Iterator[int]:
 
 @contextlib.contextmanager
 def torch_threads(count: int) -> Iterator[None]:
-    """torch's intra-op threads, when torch is imported (importing it here would cost seconds)."""
+    """torch's intra-op threads, when torch is imported (importing it here would cost seconds), restored
+    after; ``count`` 0 leaves torch's setting (a method parameter's "as torch likes")."""
     torch = sys.modules.get("torch")
-    if torch is None:
+    if torch is None or count <= 0:
         yield
         return
     previous = torch.get_num_threads()

@@ -7,11 +7,12 @@ import numpy as np
 from .recording import Recording
 
 
-def direction_averages(values: np.ndarray, recording: Recording) -> dict[int, np.ndarray]:
+def direction_averages(values: np.ndarray, recording: Recording, dtype: type | None = float) -> dict[int, np.ndarray]:
     """``{direction: (trial_length, dim) mean over that direction's trials}`` for the directions present.
-    ``values`` has one row per bin of ``recording`` (whole trials, trial-major)."""
+    ``values`` has one row per bin of ``recording`` (whole trials, trial-major), embedded or neural;
+    ``dtype=None`` averages in the values' own precision."""
     n_trials, length = recording.n_trials, recording.trial_length
-    per_trial = np.asarray(values, dtype=float).reshape(n_trials, length, -1)
+    per_trial = np.asarray(values, dtype=dtype).reshape(n_trials, length, -1)
     directions = recording.trial_direction
     return {int(d): per_trial[directions == d].mean(axis=0) for d in np.unique(directions)}
 

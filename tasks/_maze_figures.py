@@ -67,30 +67,21 @@ def trajectory_figures(methods: str | Sequence[str], dataset: str, figures_dir: 
 
     >>> trajectory_figures("pca", "mc_maze[trial_set=straight-curved-13]", "figures")  # doctest: +SKIP
     """
-    from ner_bench.fit_store import FitStore
-    from ner_bench.plugins import discover
-    from ner_bench.results import OK
-    from ner_bench.runner import choose_methods, fit_all, load_recordings, plan_fit_jobs
-    from ner_bench.split import chronological_split
+    from ner_bench.runner import fit_embeddings
 
-    registry = discover([str(p) for p in plugins])
-    choices = choose_methods(registry, methods, budget)
-    recordings = load_recordings(registry, dataset, data_dir, (), (), areas)
-    splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
-    jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
-    outcomes = fit_all(jobs, FitStore(out))
     written = []
-    for job in jobs:
-        outcome = outcomes[job.key]
-        if outcome.status != OK:
-            log.error("no figure for %s: %s", job.label(), outcome.error.splitlines()[0])
+    for fitted in fit_embeddings(methods, dataset, seeds=seeds, out=out, plugins=plugins, budget=budget,
+                                 data_dir=data_dir, areas=areas, device=device, train_fraction=train_fraction):
+        label = f"{fitted.method} on {fitted.recording.id} (seed {fitted.seed})"
+        if not fitted.ok:
+            log.error("no figure for %s: %s", label, fitted.error.splitlines()[0])
             continue
-        split = splits[job.recording.id]
+        split = fitted.split
         trials = {"test": split.test_trials, "train": split.train_trials, "all": None}[which_trials]
-        name = f"{job.method}_{job.recording.id}_seed{job.seed}_{which_trials}.png"
+        name = f"{fitted.method}_{fitted.recording.id}_seed{fitted.seed}_{which_trials}.png"
         written.append(plot_condition_trajectories(
-            outcome.values, job.recording, Path(figures_dir) / name, trials=trials,
-            title=f"{job.method} - {job.recording.id} - seed {job.seed} - {which_trials} trials"))
+            fitted.values, fitted.recording, Path(figures_dir) / name, trials=trials,
+            title=f"{fitted.method} - {fitted.recording.id} - seed {fitted.seed} - {which_trials} trials"))
     return written
 
 

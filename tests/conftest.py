@@ -9,10 +9,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from ner_bench import Recording
+from support.recordings import make_recording
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE = REPO.parent / "shared" / "data" / "ner-release"
@@ -43,19 +43,6 @@ def release_dir() -> Path:
     if not (RELEASE / "MANIFEST.tsv").exists():
         pytest.skip(f"the NER release folder is not at hand ({RELEASE})")
     return RELEASE
-
-
-def make_recording(n_trials: int = 16, trial_length: int = 10, n_neurons: int = 6, seed: int = 0,
-                   id: str = "toy", **meta) -> Recording:
-    """A tiny recording whose neurons encode velocity linearly (plus noise)."""
-    rng = np.random.default_rng(seed)
-    direction = np.repeat(np.arange(n_trials) % 8, trial_length)
-    angle = np.deg2rad(direction * 45.0)
-    speed = np.tile(np.sin(np.linspace(0, np.pi, trial_length)), n_trials)
-    velocity = np.column_stack([speed * np.cos(angle), speed * np.sin(angle)])
-    neural = velocity @ rng.normal(size=(2, n_neurons)) + 0.1 * rng.normal(size=(len(speed), n_neurons))
-    return Recording.from_trials(id=id, neural=neural, velocity=velocity, direction=direction,
-                                 trial_length=trial_length, **meta)
 
 
 @pytest.fixture
@@ -109,9 +96,9 @@ def closed_port_url() -> str:
 
 @pytest.fixture(scope="session")
 def maze_nwb(tmp_path_factory) -> Path:
-    """A small MC_Maze-like NWB file written with pynwb (see tests/maze_nwb.py)."""
+    """A small MC_Maze-like NWB file written with pynwb (see tests/support/maze_nwb.py)."""
     pytest.importorskip("pynwb")
-    from maze_nwb import write_maze_nwb
+    from support.maze_nwb import write_maze_nwb
 
     folder = tmp_path_factory.mktemp("maze")
     return write_maze_nwb(folder / "sub-Jenkins_ses-full_desc-train_behavior+ecephys.nwb")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.stats import special_ortho_group
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import Context, NerBenchError, chronological_split
 from ner_bench.alignment import align
 from ner_bench.decoders import DECODERS

@@ -8,11 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import make_recording
+cebra = pytest.importorskip("cebra")
+
+from support.recordings import make_recording
 from ner_bench import chronological_split
 from ner_bench.plugins import discover
 
-cebra = pytest.importorskip("cebra")
 TINY = {"iterations": 6, "batch_size": 32}
 
 
@@ -62,7 +63,7 @@ def test_published_defaults_and_budgets():
 def test_prefetch_and_rank_table_do_not_change_training(recording, table):
     """Ranking batches in a worker thread, from the rank table or per batch, trains the same model."""
     from ner_bench.builtins.methods import _cebra_common as common
-    from ner_bench.builtins.methods._ner_solver import SOLVER_NAME, NerCriterion
+    from ner_bench.builtins.methods.ner.solver import SOLVER_NAME, NerCriterion
 
     train = chronological_split(recording).train(recording)
     labels = train.labels.astype(np.float32)
@@ -85,13 +86,13 @@ def test_prefetch_and_rank_table_do_not_change_training(recording, table):
 
 def test_plugin_discovery_does_not_import_cebra():
     code = ("import sys; from ner_bench.plugins import discover; discover(); "
-            "print('cebra' in sys.modules, 'ner_bench.ner_loss' in sys.modules)")
+            "print('cebra' in sys.modules, 'ner_bench.builtins.methods.ner.loss' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 
 
 def test_solver_registration_survives_a_reload():
-    from ner_bench.builtins.methods import _ner_solver
+    from ner_bench.builtins.methods.ner import solver as _ner_solver
 
     importlib.reload(_ner_solver)  # cebra raises on a second registration of a name: it must be skipped
     assert _ner_solver.SOLVER_NAME in cebra.solver.get_options()

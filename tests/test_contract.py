@@ -9,6 +9,7 @@ import pytest
 from ner_bench.cli import main
 from ner_bench.contract import EXEMPT, FAIL, PASS, check_method, format_report
 from ner_bench.plugins import discover
+from support.optional_deps import METHOD_MODULES
 
 REGISTRY = discover()
 
@@ -40,6 +41,8 @@ NOT_CHECKABLE = {"precomputed": "reads embeddings computed elsewhere from the re
 def test_every_registered_method_passes_the_contract(name):
     if name in NOT_CHECKABLE:
         pytest.skip(NOT_CHECKABLE[name])
+    if name in METHOD_MODULES:
+        pytest.importorskip(METHOD_MODULES[name])
     cls = REGISTRY.methods[name]
     results = check_method(cls)  # no time limit: tests never assert timings
     assert [r.name for r in results][-2:] == ["same seed", "no behaviour at transform"], format_report(name, results)

@@ -152,6 +152,7 @@ def test_classification_of_separable_and_of_incomplete_classes():
 
 # ----------------------------------------------------------------------------- figures
 def test_condition_trajectory_figure_is_written(maze_nwb, tmp_path):
+    pytest.importorskip("matplotlib")
     recording = McMaze(path=str(maze_nwb), trial_set="straight-curved-13").load()[0]
     values = np.random.default_rng(0).normal(size=(recording.n_bins, 2))  # 2-D: drawn in 3-D with z = 0
     path = plot_condition_trajectories(values, recording, tmp_path / "fig.png", trials=recording.trial_ids[:6])
@@ -159,6 +160,7 @@ def test_condition_trajectory_figure_is_written(maze_nwb, tmp_path):
 
 
 def test_trajectory_figures_reuse_the_run_s_embeddings(maze_nwb, tmp_path):
+    pytest.importorskip("matplotlib")
     spec = maze_spec(maze_nwb, "straight-curved-13")
     nb.run(methods="pca", tasks="curved-vs-straight", dataset=spec, out=tmp_path / "run")
     cached = {p: p.stat().st_mtime_ns for p in (tmp_path / "run" / "cache").rglob("*.npz")}

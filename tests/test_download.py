@@ -99,6 +99,7 @@ def test_copies_of_one_content_are_found_under_either_path(release, tmp_path):
 
 
 def test_download_verifies_and_moves_the_file_into_place(release, tmp_path, serve_folder):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     root, files = release
     served = serve_folder(root)
     store = FileStore(tmp_path / "cache", files, served.url, progressbar=False)
@@ -113,6 +114,7 @@ def test_download_verifies_and_moves_the_file_into_place(release, tmp_path, serv
 
 
 def test_a_download_that_does_not_verify_is_never_kept(release, tmp_path, serve_folder):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     root, files = release
     served = serve_folder(root)
     (root / "a" / "one.bin").write_bytes(b"not the release's content")
@@ -125,6 +127,7 @@ def test_a_download_that_does_not_verify_is_never_kept(release, tmp_path, serve_
 
 
 def test_a_missing_url_is_reported_and_the_others_still_download(release, tmp_path, serve_folder):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     root, files = release
     served = serve_folder(root)
     (root / "a" / "one.bin").unlink()
@@ -133,6 +136,7 @@ def test_a_missing_url_is_reported_and_the_others_still_download(release, tmp_pa
 
 
 def test_offline_the_first_failure_stops_further_attempts(release, tmp_path, closed_port_url, monkeypatch):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     root, files = release
     calls = []
     original = dl._pooch_retrieve
@@ -143,6 +147,7 @@ def test_offline_the_first_failure_stops_further_attempts(release, tmp_path, clo
 
 
 def test_a_modified_file_is_rejected_unless_replacing_it(release, tmp_path, serve_folder):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     root, files = release
     cache = tmp_path / "cache"
     shutil.copytree(root, cache)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods.dpca import DPCA, balanced_tensor
 from ner_bench.jobs import FitJob, run_fit_job
@@ -18,6 +18,7 @@ def recording():
 
 
 def test_changing_test_trials_leaves_the_fit_unchanged(recording):
+    pytest.importorskip("dPCA")
     split = chronological_split(recording)
     test_rows = np.isin(recording.trial, split.test_trials)
     changed = recording.replace(neural=np.where(test_rows[:, None], 5.0 + 3.0 * recording.neural, recording.neural))
@@ -34,6 +35,7 @@ def test_changing_test_trials_leaves_the_fit_unchanged(recording):
 
 
 def test_bins_are_embedded_with_the_stimulus_decoder_and_the_training_mean(recording):
+    pytest.importorskip("dPCA")
     split = chronological_split(recording)
     method = DPCA(dim=2).fit(split.train(recording), seed=0)
     assert method.decoder.shape == (recording.n_neurons, 2)
@@ -53,6 +55,7 @@ def test_balanced_tensor_truncates_each_direction_to_the_smallest_count():
 
 
 def test_regulariser_is_chosen_by_cross_validation_and_budgets_set_its_repeats(recording):
+    pytest.importorskip("dPCA")
     assert DPCA(budget="quick").params["cv_repeats"] == 1 and DPCA(budget="paper").params["cv_repeats"] == 3
     method = DPCA().fit(chronological_split(recording).train(recording), seed=0)
     assert method.regularizer > 0
@@ -61,6 +64,7 @@ def test_regulariser_is_chosen_by_cross_validation_and_budgets_set_its_repeats(r
 
 
 def test_too_few_trials_per_direction_is_a_clear_error():
+    pytest.importorskip("dPCA")
     rec = make_recording(n_trials=10, trial_length=5, n_neurons=3)
     with pytest.raises(NerBenchError, match="at least 2 per direction"):
         DPCA().fit(rec, seed=0)

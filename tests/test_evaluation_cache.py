@@ -3,7 +3,7 @@
 import json
 import textwrap
 
-from ner_bench.evaluation_cache import code_fingerprint
+from ner_bench.run_folder import code_fingerprint
 from ner_bench.plugins import load_plugin_file
 from ner_bench.runner import run
 

@@ -12,10 +12,11 @@ import pytest
 from ner_bench import NerBenchError
 from ner_bench.jobs import FitJob
 from ner_bench.results import VOLATILE_COLUMNS
+from ner_bench.run_folder import RunFolder
 from ner_bench.runner import run
-from ner_bench.slurm import SlurmOptions, fit_resources, parse_resources, parse_time, submit
+from ner_bench.execution.slurm import SlurmOptions, fit_resources, parse_resources, parse_time, submit
 from ner_bench.threads import THREAD_VARIABLES, thread_count
-from ner_bench.worker_pool import worker_slots
+from ner_bench.execution.local_pool import worker_slots
 
 PLUGIN = str(Path(__file__).parent / "plugins" / "runner_methods.py")
 SMALL = "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=32]"
@@ -42,6 +43,7 @@ def test_every_executor_gives_bit_identical_numbers(tmp_path, monkeypatch):
     scoring run under one thread policy, so the values agree to the last bit. The thread variables are
     unset first: the policy, not the environment, must do it. Scoring jobs (one per method x seed) also
     come out in the plan's order whatever order they finish in."""
+    pytest.importorskip("submitit")
     for variable in (*THREAD_VARIABLES, "NER_BENCH_THREADS"):
         monkeypatch.delenv(variable, raising=False)
     arguments = dict(methods="pca,random", tasks="within-session,cross-session,latent-correlation", dataset=SMALL,
@@ -81,6 +83,7 @@ def test_worker_slots_spread_over_gpus_first():
 
 
 def test_submitit_local_executor_end_to_end(tmp_path):
+    pytest.importorskip("submitit")
     reference = run(methods="pca", tasks="within-session", dataset=ONE, out=tmp_path / "inline")
     out = tmp_path / "submitit-run"
     table = run(methods="pca,broken", tasks="within-session", dataset=ONE, out=out, plugins=[PLUGIN],
@@ -113,7 +116,7 @@ def fake_sbatch(tmp_path, monkeypatch) -> Path:
 
 
 def small_jobs(method_class, n=3, device="cpu") -> list[FitJob]:
-    from conftest import make_recording
+    from support.recordings import make_recording
     from ner_bench import chronological_split
 
     recordings = [make_recording(id=f"rec{i}") for i in range(n)]
@@ -127,9 +130,10 @@ class GpuMethod:
 
 
 def test_slurm_executor_submits_one_job_array_with_the_options(tmp_path, fake_sbatch):
+    pytest.importorskip("submitit")
     options = SlurmOptions(partition="gpu", time_min=90, array_parallelism=4, extra={"account": "lab"},
                            setup=("module load cuda", "source ~/venv/bin/activate"))
-    submitted = submit(small_jobs(GpuMethod, 5, device="cuda"), options, str(tmp_path / "out"), local=False)
+    submitted = submit(small_jobs(GpuMethod, 5, device="cuda"), options, RunFolder(tmp_path / "out"), local=False)
     assert [handle.job_id for _, handle in submitted] == [f"4242_{i}" for i in range(5)]
     script = next(fake_sbatch.iterdir()).read_text()
     for expected in ("#SBATCH --partition=gpu", "#SBATCH --time=90", "#SBATCH --array=0-4%4",
@@ -158,9 +162,10 @@ def test_parse_resources_and_time():
 
 
 def test_slurm_off_a_cluster_is_a_one_line_error(tmp_path, monkeypatch):
+    pytest.importorskip("submitit")
     monkeypatch.setenv("PATH", str(tmp_path))  # no srun, no sbatch
     with pytest.raises(NerBenchError, match="--executor slurm: .*SLURM login node"):
-        submit(small_jobs(GpuMethod, 1), SlurmOptions(), str(tmp_path / "out"), local=False)
+        submit(small_jobs(GpuMethod, 1), SlurmOptions(), RunFolder(tmp_path / "out"), local=False)
 
 
 def test_slurm_needs_an_output_folder():

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import chronological_split
-from ner_bench.cache import EmbeddingCache, atomic_write, content_key
-from ner_bench.fit_store import FitStore
+from ner_bench.hashing import content_key
+from ner_bench.run_folder import RunFolder
+from ner_bench.run_folder.embeddings import EmbeddingCache
+from ner_bench.run_folder.files import atomic_write
 from ner_bench.jobs import FitJob, FitOutcome
 from ner_bench.results import VOLATILE_COLUMNS
 from ner_bench.runner import run
@@ -72,7 +74,7 @@ def test_cache_detects_truncated_and_tampered_entries(tmp_path):
 
 
 def test_store_reuses_failures_unless_retried_and_ignores_corrupt_records(tmp_path):
-    store, failing = FitStore(tmp_path), job()
+    store, failing = RunFolder(tmp_path).fits(), job()
     store.save(failing, FitOutcome(failing.key, "failed", error="RuntimeError: boom"))
     assert store.lookup(failing).error == "RuntimeError: boom"
     assert store.lookup(failing, retry_failed=True) is None

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+pytest.importorskip("torch")  # ner_bench.label_ranking is torch code
+
 from ner_bench.label_ranking import LabelRankTable, label_distance, rank_labels
 
 

@@ -10,14 +10,14 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 import ner_bench as nb
-from conftest import make_recording
-from leaderboard_data import fabricated_results, row, write_cache
+from support.recordings import make_recording
+from support.leaderboard_data import fabricated_results, row, write_cache
 from ner_bench import Method, NerBenchError
 from ner_bench.cli import main
-from ner_bench.figures import decoding_matrix, diagonal_means
 from ner_bench.split import chronological_split
 from ner_bench.statistics import DIFFERENT, SAME, pair_scores, prepare, unit_scores
-from ner_bench.anchored_trajectories import EmbeddedRecording, align_to_anchor, load_cached_embeddings
+from ner_bench.anchored_trajectories import EmbeddedRecording, align_to_anchor
+from ner_bench.run_folder.reading import load_cached_embeddings
 
 
 class RandomProjection(Method):
@@ -42,6 +42,7 @@ def run_dir(tmp_path_factory):
 
 
 def test_leaderboard_of_a_real_run_writes_tables_figures_and_page(run_dir, tmp_path):
+    pytest.importorskip("seaborn")  # the board draws figures (the report extra)
     board = nb.leaderboard(run_dir, out=tmp_path / "board", trajectories=False)
     for name in ("summary.csv", "pairwise.csv", "time_course.csv", "index.html"):
         assert (tmp_path / "board" / name).stat().st_size > 0
@@ -57,7 +58,7 @@ def test_leaderboard_of_a_real_run_writes_tables_figures_and_page(run_dir, tmp_p
 
 
 def test_python_api_tables_without_files_and_after_importing_the_submodule(run_dir):
-    import ner_bench.leaderboard  # noqa: F401  (rebinding nb.leaderboard must not break the call)
+    import ner_bench.board  # noqa: F401  (importing the module must not rebind nb.leaderboard)
 
     results = pd.read_parquet(run_dir / "results.parquet")
     board = nb.leaderboard(results)
@@ -84,6 +85,7 @@ def test_csv_results_give_the_same_board_as_parquet(run_dir, tmp_path):
 
 
 def test_a_rerun_into_the_same_folder_removes_figures_it_no_longer_draws(run_dir, tmp_path):
+    pytest.importorskip("seaborn")  # the board draws figures (the report extra)
     stale = tmp_path / "figures" / "bars_old.png"
     stale.parent.mkdir()
     stale.write_bytes(b"old")
@@ -98,6 +100,9 @@ def test_several_results_folders_are_combined_without_double_counting(run_dir, t
 
 
 def test_matrix_diagonal_and_off_diagonal_means_match_the_summary():
+    pytest.importorskip("seaborn")  # ner_bench.figures imports seaborn (the report extra)
+    from ner_bench.figures import decoding_matrix, diagonal_means
+
     table = prepare(fabricated_results())
     scores = pair_scores(table)
     cells = scores[(scores["task"] == "cross-session") & (scores["method_label"] == "good")
@@ -144,8 +149,9 @@ def test_alignment_reduces_wide_and_pads_narrow_embeddings():
 
 
 def test_cache_loader_reads_meta_fields_and_the_board_draws_trajectories(run_dir, tmp_path):
+    pytest.importorskip("seaborn")  # the board draws figures (the report extra)
     from ner_bench.plugins import discover
-    from ner_bench.runner import load_recordings
+    from ner_bench.plan import load_recordings
 
     recordings = load_recordings(discover([]), "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24,n_neurons=12,"
                                  "pool_size=16]", None, (), (), ())

@@ -9,7 +9,7 @@ import types
 import numpy as np
 import pytest
 
-from maze_nwb import TYPE_ANGLES, write_maze_nwb
+from support.maze_nwb import TYPE_ANGLES, write_maze_nwb
 from ner_bench import NerBenchError
 from ner_bench.builtins.datasets import _dandi_fetch
 from ner_bench.builtins.datasets._maze_nwb import read_maze_nwb
@@ -119,6 +119,7 @@ def test_missing_and_non_nwb_files_fail_naming_the_path(tmp_path):
     missing = tmp_path / "nowhere.nwb"
     with pytest.raises(NerBenchError, match=f"{missing} does not exist"):
         load(missing)
+    pytest.importorskip("pynwb")  # telling a non-NWB file needs the reader
     text = tmp_path / "notes.nwb"
     text.write_text("not an NWB file\n")
     with pytest.raises(NerBenchError, match=f"{text} is not an NWB"):

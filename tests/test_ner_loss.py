@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 
 from ner_bench import ner_loss
 from ner_bench.label_ranking import label_distance, rank_labels
-from ner_bench.ner_loss import _rank_contrast_log_space, _RankContrast
-from transcribed_ner_loss import transcribed_ner_loss
+from ner_bench.builtins.methods.ner.loss import _rank_contrast_log_space, _RankContrast
+from support.transcribed_ner_loss import transcribed_ner_loss
 
 
 def tied_wrapping_batch(batch_size: int = 24, seed: int = 0, dtype=torch.float64):

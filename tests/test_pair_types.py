@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError
 from ner_bench.pairs import PAIR_TYPES, PairwiseDecoding, pair_type
 from ner_bench.protocol import STRICT

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import ner_bench as nb
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import Context, NerBenchError, chronological_split
 from ner_bench.plugins import discover
 from ner_bench.protocol import STRICT

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA as SklearnPCA
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods.controls import Behavior, RandomProjection, Raw
 from ner_bench.builtins.methods.pca import PCA, PCAAverage

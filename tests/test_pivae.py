@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
-from conftest import make_recording
+torch = pytest.importorskip("torch")
+
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods._pivae_model import (AffineCoupling, ConvPiVAE, GINBlock, GINDecoder,
                                                      gaussian_kl, gaussian_product)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ner_bench as nb
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods.precomputed import Precomputed, parse_file_name
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import Method, chronological_split
 from ner_bench import jobs
 from ner_bench.jobs import FitJob, run_fit_job

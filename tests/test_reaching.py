@@ -194,6 +194,7 @@ def test_truncated_or_modified_files_are_rejected_by_a_run(tiny, session):
 
 # ------------------------------------------------------------------------- missing files, downloads
 def test_filters_download_only_the_files_they_select(tiny, serve_folder, tmp_path, monkeypatch):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     served = serve_folder(tiny.root)
     monkeypatch.setenv("NER_BENCH_DATA", str(tmp_path / "cache"))
     dataset = tiny.dataset(data_dir=None, base_url=served.url)
@@ -222,6 +223,7 @@ def test_an_explicit_data_dir_is_used_as_it_is_and_the_rest_listed(tiny, serve_f
 
 
 def test_offline_a_run_goes_on_with_the_files_at_hand(tiny, closed_port_url, tmp_path, caplog):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     (tiny.root / path_of("Chewie_20160929")).unlink()
     (tiny.root / path_of("Chewie_20160929", "SU_12PMd")).unlink()
     with caplog.at_level(logging.WARNING):
@@ -244,6 +246,7 @@ def test_with_no_file_at_hand_the_error_says_what_to_fetch_and_where(tiny, tmp_p
 
 # ------------------------------------------------------------------------- ner-bench data
 def test_data_list_download_verify(tiny, serve_folder, tmp_path, capsys):
+    pytest.importorskip("pooch")  # downloads go through pooch (the data extra)
     served = serve_folder(tiny.root)
     folder = tmp_path / "mine"
     args = ["--dataset", f"reaching[manifest={tiny.manifest},base_url={served.url}]", "--data-dir", str(folder)]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import Recording, RecordingError, chronological_split
 
 

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("seaborn")  # every figure of the board (the report extra)
+pytest.importorskip("scikit_posthocs")  # its critical-difference diagrams
+
 import ner_bench as nb
-from conftest import make_recording
-from leaderboard_data import fabricated_results
+from support.recordings import make_recording
+from support.leaderboard_data import fabricated_results
 from ner_bench.split import chronological_split
 from ner_bench.anchored_trajectories import EmbeddedRecording
 

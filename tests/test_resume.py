@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ner_bench.cache import EmbeddingCache
+from ner_bench.run_folder.embeddings import EmbeddingCache
 from ner_bench.results import VOLATILE_COLUMNS
 from ner_bench.runner import run
 
@@ -56,7 +56,7 @@ def workers_of(out: Path) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"ner_bench.worker_pool" in cmdline and str(out).encode() in cmdline:
+        if b"ner_bench.execution.local_pool" in cmdline and str(out).encode() in cmdline:
             found.append(int(proc.name))
     return found
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import RidgeCV
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.decoders import DECODERS, RIDGE_ALPHAS, chosen_decoders, decoding_rows, ridge_search
 from ner_bench.knn import trial_block_folds

@@ -5,7 +5,7 @@ from collections import deque
 
 from ner_bench.jobs import FitJob, FitOutcome
 from ner_bench.method import Method
-from ner_bench.scheduling import JobChooser, set_up_first
+from ner_bench.execution.chooser import JobChooser, set_up_first
 
 
 class Costly(Method):

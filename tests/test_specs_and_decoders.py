@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score
 
-from conftest import make_recording
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.decoders import linear_velocity_rows, within_trial_cumsum
 from ner_bench.protocol import PAPER, STRICT

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leaderboard_data import fabricated_results, row
+from support.leaderboard_data import fabricated_results, row
 from ner_bench import NerBenchError
 from ner_bench import statistics as st
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import umap
 
-from conftest import make_recording
+umap = pytest.importorskip("umap")
+
+from support.recordings import make_recording
 from ner_bench import NerBenchError, chronological_split
 from ner_bench.builtins.methods import _umap_common
 from ner_bench.builtins.methods.umap import UMAP

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_plugin_option
+from .options import add_plugin_option, add_recording_filters
 from ..download import FileStore, RemoteFile, data_home_origin
 from ..errors import NerBenchError
 from ..plugins import discover
 from ..specs import parse_specs
-from .run_cmd import comma_list
 
 
 def add_parser(commands) -> None:
@@ -25,9 +24,7 @@ def add_parser(commands) -> None:
     parser.add_argument("action", choices=("list", "download", "verify"))
     parser.add_argument("--dataset", default="reaching", help="dataset name, options in brackets (default reaching)")
     parser.add_argument("--data-dir", default=None, help="data folder (default: $NER_BENCH_DATA or the user cache)")
-    parser.add_argument("--subjects", type=comma_list, default=[], help="only these subjects")
-    parser.add_argument("--sessions", type=comma_list, default=[], help="only these session dates or ids")
-    parser.add_argument("--areas", type=comma_list, default=[], help="only these areas, e.g. M1,PMd")
+    add_recording_filters(parser)
     parser.add_argument("--force", action="store_true", help="download: replace files that fail verification")
     add_plugin_option(parser)
     parser.set_defaults(handler=main)

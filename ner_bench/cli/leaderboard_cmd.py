@@ -33,7 +33,7 @@ def add_parser(commands) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..leaderboard import leaderboard
+    from ..board import leaderboard
 
     board = leaderboard(args.results, out=args.out, alpha=args.alpha, figures=not args.no_figures,
                         trajectories=not args.no_trajectories, dataset=args.dataset, data_dir=args.data_dir,

@@ -6,17 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .options import add_plugin_option
+from .options import add_plugin_option, add_recording_filters, comma_list
 from ..errors import NerBenchError
-from ..executors import EXECUTORS
+from ..execution import EXECUTORS
 from ..method import BUDGETS
 from ..protocol import PROTOCOLS
-from ..results import OK, failures, format_summary
-from ..slurm import SlurmOptions, parse_resources, parse_time
-
-
-def comma_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+from ..results import OK, failures, format_summary, skip_reasons
+from ..run_folder import RunFolder
+from ..execution.slurm import SlurmOptions, parse_resources, parse_time
 
 
 def seed_list(text: str) -> list[int]:
@@ -37,9 +34,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--dataset", default="synthetic", help='dataset name, options in brackets '
                                                                 '(default: the embedded synthetic data)')
     parser.add_argument("--data-dir", default=None, help="folder with the dataset's files (default: $NER_BENCH_DATA or the user cache)")
-    parser.add_argument("--subjects", type=comma_list, default=[], help="keep these subjects only")
-    parser.add_argument("--sessions", type=comma_list, default=[], help="keep these session dates or ids only")
-    parser.add_argument("--areas", type=comma_list, default=[], help="keep these areas only, e.g. M1,PMd")
+    add_recording_filters(parser)
     parser.add_argument("--seeds", type=seed_list, default=[0], help="comma-separated seeds (default 0)")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
     add_plugin_option(parser)
@@ -112,15 +107,17 @@ def main(args: argparse.Namespace) -> int:
                 timeout=args.timeout, retry_failed=args.retry_failed, slurm=slurm_options(args),
                 progress=args.progress)
     print(format_summary(table))
-    print(f"\nresults: {Path(args.out) / 'results.csv'} ({len(table)} rows, protocol {args.protocol})")
+    print(f"\nresults: {RunFolder(args.out).results_csv} ({len(table)} rows, protocol {args.protocol})")
     counts = table.attrs.get("fits")
     if counts:
         print(f"fits: {counts['planned']} planned, {counts['cached']} from {Path(args.out)} "
               f"(cache and recorded failures), {counts['ran']} run now, {counts['failed']} failed")
+    for line in skip_reasons(table):
+        print(line, file=sys.stderr)
     failed = failures(table)
     if len(failed):
         print(f"\n{len(failed)} failed:\n{failed.to_string(index=False)}", file=sys.stderr)
         if counts and counts["failed"]:
-            print(f"(fit records: {Path(args.out) / 'fits'}; refit failures with --retry-failed)", file=sys.stderr)
+            print(f"(fit records: {RunFolder(args.out).fits_dir}; refit failures with --retry-failed)", file=sys.stderr)
         return 1
     return 0 if (table["status"] == OK).any() else 1

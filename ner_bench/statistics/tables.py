@@ -107,6 +107,6 @@ def _ordered(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def failed_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Failed (unit, seed) combinations per dataset x task x protocol x cells x method."""
     keys = ["dataset", "task", "protocol", "cells", "method_label"]
-    failed = table[table["status"] != "ok"]
+    failed = table[table["status"] == "failed"]
     counts = failed.drop_duplicates(keys + ["train_unit", "test_unit", "seed"]).groupby(keys).size()
     return counts.rename("n_failed").reset_index().rename(columns={"method_label": "method"})

@@ -10,6 +10,7 @@ import pytest
 
 from ner_bench import chronological_split
 from ner_bench.plugins import discover
+from support.optional_deps import METHOD_MODULES
 
 REGISTRY = discover()
 
@@ -22,6 +23,8 @@ def train():
 
 @pytest.mark.parametrize("name", ["umap", "umap-label", "dpca", "pca-avg"])
 def test_fit_time(benchmark, train, name):
+    if name in METHOD_MODULES:
+        pytest.importorskip(METHOD_MODULES[name])
     method = REGISTRY.get("methods", name)()
     method.prepare()
     benchmark.pedantic(lambda: method.fit(train, seed=0), rounds=3, iterations=1)

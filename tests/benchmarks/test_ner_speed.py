@@ -21,9 +21,9 @@ pytest.importorskip("cebra")
 
 from ner_bench import chronological_split, ner_loss  # noqa: E402
 from ner_bench.label_ranking import rank_labels  # noqa: E402
-from ner_bench.ner_loss import ner_loss_from_ranking  # noqa: E402
+from ner_bench.builtins.methods.ner.loss import ner_loss_from_ranking  # noqa: E402
 from ner_bench.plugins import discover  # noqa: E402
-from transcribed_ner_loss import transcribed_ner_loss  # noqa: E402
+from support.transcribed_ner_loss import transcribed_ner_loss  # noqa: E402
 
 THREADS = int(os.environ.get("NER_BENCH_THREADS", "1"))
 BATCH = 512
@@ -104,7 +104,7 @@ def test_label_ranking(benchmark, batch):
 def training_step(name: str, recording, prefetch: bool = True):
     """(step, close): one training step of a method's solver per call, batches drawn by its loader."""
     from ner_bench.builtins.methods import _cebra_common as common
-    from ner_bench.builtins.methods._ner_solver import SOLVER_NAME, NerCriterion, RankingPrefetcher
+    from ner_bench.builtins.methods.ner.solver import SOLVER_NAME, NerCriterion, RankingPrefetcher
 
     method = discover().get("methods", name)(budget="paper")
     p = method.params

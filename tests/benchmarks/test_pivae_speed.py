@@ -3,6 +3,8 @@ takes a few seconds on 2 CPU cores. Run with `pytest tests/benchmarks --benchmar
 
 import pytest
 
+pytest.importorskip("torch")
+
 from ner_bench import chronological_split
 from ner_bench.builtins.methods.pivae import PiVAE
 from ner_bench.plugins import discover

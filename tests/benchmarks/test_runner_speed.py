@@ -8,6 +8,10 @@
 import pytest
 
 from ner_bench.runner import run
+from support.optional_deps import METHOD_MODULES
+
+for _module in sorted(set(METHOD_MODULES.values())):  # `--methods all`: every method's package
+    pytest.importorskip(_module)
 
 ALL = dict(methods="all", tasks="all", dataset="synthetic", progress=False)
 

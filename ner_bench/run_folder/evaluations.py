@@ -1,5 +1,5 @@
-"""Stored task evaluations: the metric rows of one (task, unit, fits, protocol, seed) as JSON in
-``OUT/evaluations/``, so that a rerun whose fits are all cached finishes in seconds instead of refitting
+"""Stored task evaluations: the metric rows of one (task, unit, fits, protocol, seed) as JSON in the run
+folder, so that a rerun whose fits are all cached finishes in seconds instead of refitting
 every decoder.
 
 A stored evaluation is only reused when nothing that could change it has changed: its key holds the
@@ -21,11 +21,11 @@ import logging
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import provenance
-from .cache import _plain, atomic_write, content_key
-from .protocol import Protocol
-from .row_identity import check_unique
-from .task import Task
+from .. import provenance
+from ..hashing import content_key, plain
+from ..protocol import Protocol
+from ..task import Task
+from .files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +50,18 @@ def code_fingerprint(tasks: Sequence[Task]) -> str:
     return digest.hexdigest()[:16]
 
 
-class EvaluationCache:
+def evaluation_key(task: Task, fit_keys: Sequence[str], protocol: Protocol, seed: int, fingerprint: str) -> str:
+    """The key of one unit's stored rows: everything that could change them (see the module docstring)."""
+    return content_key({"task": task.name, "task_class": f"{type(task).__module__}.{type(task).__qualname__}",
+                        "options": task.options, "fits": list(fit_keys), "protocol": dataclasses.asdict(protocol),
+                        "seed": seed, "code": fingerprint})
+
+
+class EvaluationStore:
     """``root/<key[:2]>/<key>.json``: the rows a task's ``evaluate`` returned for one unit."""
 
-    def __init__(self, root: str | Path, fingerprint: str) -> None:
+    def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.fingerprint = fingerprint
-
-    def key(self, task: Task, fit_keys: Sequence[str], protocol: Protocol, seed: int) -> str:
-        return content_key({"task": task.name, "task_class": f"{type(task).__module__}.{type(task).__qualname__}",
-                            "options": task.options,
-                            "fits": list(fit_keys), "protocol": dataclasses.asdict(protocol), "seed": seed,
-                            "code": self.fingerprint})
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -77,6 +77,5 @@ class EvaluationCache:
         return rows if isinstance(rows, list) else None
 
     def put(self, key: str, rows: list[dict[str, Any]]) -> None:
-        check_unique(rows, f"stored evaluation {self.path(key)}")  # a repeat would be merged away later
-        blob = json.dumps(rows, default=_plain).encode()
-        atomic_write(self.path(key), lambda stream: stream.write(blob))
+        """Keep ``rows`` (``ScoringJob`` has checked that no two repeat an identity)."""
+        atomic_write_bytes(self.path(key), json.dumps(rows, default=plain).encode())

@@ -21,12 +21,14 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .errors import NerBenchError
-from .jobs import FAILED, FitJob, FitOutcome, encode_job, run_encoded_job
-from .threads import thread_count
+from ..errors import NerBenchError
+from ..jobs import FitJob, FitOutcome
+from ..run_folder import RunFolder
+from ..threads import thread_count
+from .running import record_failure
+from .wire import encode_job, run_encoded_job
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +97,12 @@ def fit_resources(job: FitJob, options: SlurmOptions) -> dict[str, int]:
     return wanted
 
 
-def run_with_submitit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str | None, *,
+def run_with_submitit(jobs: Sequence[FitJob], options: SlurmOptions, folder: RunFolder | None, *,
                       local: bool, timeout: float | None = None, max_running: int = 1
                       ) -> Iterator[tuple[FitJob, FitOutcome]]:
     """Submit every fit, yield ``(job, outcome)`` as they finish. ``local`` uses submitit's
     LocalExecutor, which runs at most ``max_running`` fits at a time on this machine."""
-    if not store_root:
+    if folder is None:
         raise NerBenchError("--executor slurm needs an output folder (--out) on a filesystem the nodes share")
     pending = list(jobs)
     running: list[tuple[FitJob, Any]] = []
@@ -109,12 +111,12 @@ def run_with_submitit(jobs: Sequence[FitJob], options: SlurmOptions, store_root:
         while pending or running:
             room = len(pending) if not local else max(0, max_running - len(running))
             if room:
-                running += submit(pending[:room], options, store_root, local=local, timeout=timeout)
+                running += submit(pending[:room], options, folder, local=local, timeout=timeout)
                 pending = pending[room:]
             still = []
             for job, submitted in running:
                 if submitted.done():
-                    yield job, _outcome(job, submitted, store_root)
+                    yield job, _outcome(job, submitted, folder)
                 else:
                     still.append((job, submitted))
             running = still
@@ -125,7 +127,7 @@ def run_with_submitit(jobs: Sequence[FitJob], options: SlurmOptions, store_root:
             submitted.cancel(check=False)
 
 
-def submit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str, *, local: bool,
+def submit(jobs: Sequence[FitJob], options: SlurmOptions, folder: RunFolder, *, local: bool,
            timeout: float | None = None) -> list[tuple[FitJob, Any]]:
     """One submitit job (array task) per fit, one job array per (method, resources) group."""
     try:
@@ -144,14 +146,14 @@ def submit(jobs: Sequence[FitJob], options: SlurmOptions, store_root: str, *, lo
                    "(or submitit-local)")
     for (method, wanted), group in groups.items():
         try:
-            executor = submitit.AutoExecutor(folder=Path(store_root) / "submitit" / "%j",
+            executor = submitit.AutoExecutor(folder=folder.submitit_dir / "%j",
                                              cluster="local" if local else "slurm")
         except RuntimeError as error:  # submitit: 'Could not detect "srun", are you indeed on a slurm cluster?'
             raise NerBenchError(off_cluster.format(error)) from None
         executor.update_parameters(**_parameters(method, dict(wanted), options, timeout))
         try:
             with executor.batch():
-                handles = [executor.submit(run_encoded_job, encode_job(job), store_root, count) for job in group]
+                handles = [executor.submit(run_encoded_job, encode_job(job), folder, count) for job in group]
         except FileNotFoundError as error:
             raise NerBenchError(off_cluster.format(f"{error.filename or 'sbatch'} not found")) from None
         log.info("submitted %d %s fits (%s)", len(group), method, dict(wanted))
@@ -175,7 +177,7 @@ def _parameters(method: str, wanted: dict[str, int], options: SlurmOptions, time
     return parameters
 
 
-def _outcome(job: FitJob, submitted: Any, store_root: str) -> FitOutcome:
+def _outcome(job: FitJob, submitted: Any, folder: RunFolder) -> FitOutcome:
     """The fit's outcome; a job that crashed, was cancelled or ran out of time fails here and is
     recorded in the run folder (its own process could not)."""
     try:
@@ -183,10 +185,5 @@ def _outcome(job: FitJob, submitted: Any, store_root: str) -> FitOutcome:
     except Exception as error:
         text = str(error).strip().splitlines()
         reason = "\n".join(text[:1] + text[-15:]) if len(text) > 16 else "\n".join(text)
-        outcome = FitOutcome(job.key, FAILED, error=f"{type(error).__name__}: submitit job "
-                             f"{submitted.job_id} failed (logs in {store_root}/submitit/{submitted.job_id}): "
-                             f"{reason}")
-        from .fit_store import FitStore
-
-        FitStore(store_root).save(job, outcome)
-        return outcome
+        return record_failure(job, f"{type(error).__name__}: submitit job {submitted.job_id} failed (logs in "
+                                   f"{folder.submitit_dir / str(submitted.job_id)}): {reason}", folder)

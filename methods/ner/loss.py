@@ -32,14 +32,12 @@ autograd. When some similarity is so small that ``exp`` could underflow, a log-s
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from .label_ranking import LabelRanking, as_label_array, label_distance, rank_labels
+from ner_bench.label_ranking import LabelRanking, as_label_array, label_distance, rank_labels
 
 __all__ = ["LabelRanking", "label_distance", "ner_loss", "ner_loss_from_ranking", "rank_labels",
            "stacked_ner_loss"]
@@ -215,13 +213,3 @@ def _check_embeddings(reference, positive) -> None:
     if reference.shape[0] < 2:
         raise ValueError(f"ner_loss: needs at least 2 references, got {reference.shape[0]}")
 
-
-class _CallableModule(types.ModuleType):
-    """Importing this module makes ``ner_bench.ner_loss`` the module, not the function (Python binds
-    submodules onto their package): calling the module calls the function, so both spellings work."""
-
-    def __call__(self, *args, **kwargs) -> torch.Tensor:
-        return ner_loss(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

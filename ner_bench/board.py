@@ -1,4 +1,4 @@
-"""``ner_bench.leaderboard``: results table(s) -> summary and pairwise tables, figures, ``index.html``.
+"""Leaderboards (``ner_bench.leaderboard``, ``ner-bench leaderboard``): results table(s) -> summary and pairwise tables, figures, ``index.html``.
 
 >>> import ner_bench as nb
 >>> board = nb.leaderboard("results/", out="leaderboards/")  # doctest: +SKIP
@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import logging
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -18,12 +16,12 @@ import pandas as pd
 
 from .errors import NerBenchError
 from .row_identity import duplicated_rows
+from .run_folder import RunFolder, canonical_params, parse_params, read_table
 from .statistics import DEFAULT_ALPHA, leaderboard_tables, pair_scores, prepare, time_course, unit_scores
 from .anchored_trajectories import EmbeddedRecording
 
 log = logging.getLogger(__name__)
 
-RESULT_FILES = ("results.parquet", "results.csv")
 
 
 @dataclass
@@ -58,20 +56,7 @@ class Leaderboard:
 # ----------------------------------------------------------------------------- reading results
 def read_results(source: str | Path) -> pd.DataFrame:
     """A results folder (``results.parquet``, else ``results.csv``) or one such file."""
-    path = Path(source)
-    if path.is_dir():
-        found = [path / name for name in RESULT_FILES if (path / name).exists()]
-        if not found:
-            raise NerBenchError(f"results folder {path}: neither {' nor '.join(RESULT_FILES)} is in it "
-                                f"(write one with `ner-bench run --out {path}`)")
-        path = found[0]
-    elif not path.exists():
-        raise NerBenchError(f"results {path}: no such file or folder")
-    try:
-        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, keep_default_na=False,
-                                                                                   na_values=[""])
-    except Exception as error:  # a truncated parquet, a CSV that is not one
-        raise NerBenchError(f"results {path}: cannot be read ({type(error).__name__}: {error})") from None
+    table, path = read_table(source)
     return prepare(table, source=str(path)).assign(results_source=str(path))
 
 
@@ -99,10 +84,43 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
                 seed: int | None = None) -> Leaderboard:
     """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
 
-    ``results``: a DataFrame from :func:`ner_bench.run`, a results folder (or file), or a list of them.
-    Trajectory figures use ``embeddings`` (per method label, a list of :class:`EmbeddedRecording`) when
-    given, else the embedding cache ``cache/`` of each results folder, with the recordings loaded from
-    ``dataset`` (default: the dataset named in the results; ``data_dir`` and ``plugins`` as for ``run``).
+    Parameters
+    ----------
+    results : DataFrame, str, Path or a sequence of them
+        A table from :func:`ner_bench.run`, a run folder (or its results file), or several; a number
+        repeated across them (same identity, ``row_identity``) is kept once, the last source winning.
+    out : str, Path or None
+        Folder for ``summary.csv``, ``pairwise.csv``, ``time_course.csv``, figures and ``index.html``;
+        None: tables only, nothing written.
+    alpha : float
+        Significance level of the tie groups and paired tests (Holm-corrected).
+    figures, trajectories : bool
+        Draw the figures; draw the latent trajectory figures among them.
+    embeddings : mapping of str to sequence of EmbeddedRecording, optional
+        Trajectories to draw per method label; default: the embedding cache of each run folder given.
+    dataset, data_dir, plugins
+        Where the recordings of cached embeddings come from (default: the dataset named in the results;
+        ``data_dir`` and ``plugins`` as for ``run``).
+    anchor : str, optional
+        The recording the trajectories are rotated onto (default: the first).
+    seed : int, optional
+        The seed whose cached embeddings are drawn (default: the smallest).
+
+    Returns
+    -------
+    Leaderboard
+        ``summary`` (per family and method: mean, median, IQM, bootstrap CI, tie letters, ranks, with each
+        table's unit of replication and n), ``pairwise`` (paired tests on independent units), the time
+        course, unit and pair scores, figure paths and notes.
+
+    Examples
+    --------
+    >>> import ner_bench as nb
+    >>> results = nb.run(methods="pca,random", out=None,
+    ...                  dataset="synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24,n_neurons=12]")
+    >>> board = nb.leaderboard(results)
+    >>> sorted(board.summary["method"].unique())
+    ['pca', 'random']
     """
     table = combine(results)
     summary, pairwise = leaderboard_tables(table, alpha=alpha)
@@ -159,42 +177,22 @@ def _trajectory_figures(board: Leaderboard, results, embeddings, dataset, data_d
 def cached_embeddings(table: pd.DataFrame, results, dataset: str | None, data_dir, plugins,
                       seed: int | None) -> dict[str, list[EmbeddedRecording]]:
     """Embeddings from the ``cache/`` folder of each results folder given, per method label of ``table``."""
+    from .plan import load_recordings
     from .plugins import discover
-    from .runner import load_recordings
-    from .anchored_trajectories import load_cached_embeddings, params_json
 
     sources = results if isinstance(results, (list, tuple)) else [results]
-    caches = [Path(s) / "cache" for s in sources if isinstance(s, (str, Path)) and (Path(s) / "cache").is_dir()]
-    if not caches:
+    folders = [RunFolder(s) for s in sources if isinstance(s, (str, Path))]
+    folders = [folder for folder in folders if folder.has_embeddings()]
+    if not folders:
         raise NerBenchError("no embedding cache (RESULTS_DIR/cache) among the results given")
     registry = discover([str(p) for p in plugins])
     specs = [dataset] if dataset else sorted(table["dataset"].dropna().astype(str).unique())
     recordings = [r for spec in specs for r in load_recordings(registry, spec, data_dir, (), (), ())]
-    labels = {(m, params_json(_loads(p))): label for m, p, label in
+    labels = {(m, canonical_params(parse_params(p))): label for m, p, label in
               table[["method", "method_params", "method_label"]].drop_duplicates().itertuples(index=False)}
     found: dict[str, list[EmbeddedRecording]] = {}
-    for cache in caches:
-        for label, items in load_cached_embeddings(cache, recordings, seed=seed, labels=labels).items():
+    for folder in folders:
+        for label, items in folder.embeddings(recordings, seed=seed, labels=labels).items():
             have = {e.recording.id for e in found.get(label, [])}
             found.setdefault(label, []).extend(e for e in items if e.recording.id not in have)
     return found
-
-
-def _loads(text: str):
-    import json
-
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this submodule rebinds ``ner_bench.leaderboard`` from the function to the module; making
-    the module callable keeps ``ner_bench.leaderboard(results)`` working either way."""
-
-    def __call__(self, *args, **kwargs) -> Leaderboard:
-        return leaderboard(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

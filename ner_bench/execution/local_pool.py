@@ -1,9 +1,9 @@
 """Local worker processes (``--executor local --jobs N``, ``--gpus 0,1 --jobs-per-gpu K``).
 
-Each worker is a fresh Python process (``python -m ner_bench.worker_pool``; never a fork, since torch and
+Each worker is a fresh Python process (``python -m ner_bench.execution.local_pool``; never a fork, since torch and
 fork do not mix) that runs one job at a time: a fit, which it stores in the run folder itself, or the
-scoring of one method's embeddings (``scoring.ScoringJob``). Jobs reach it as
-bytes over a socket (see ``jobs.encode_job``), so the caller's ``__main__`` is never re-imported: scripts
+scoring of one method's embeddings (``jobs.ScoringJob``). Jobs reach it as
+bytes over a socket (see ``wire.py``), so the caller's ``__main__`` is never re-imported: scripts
 need no ``if __name__ == "__main__"`` guard and notebook-defined methods work. A worker may be pinned
 to one GPU: ``CUDA_VISIBLE_DEVICES`` is set in its environment when it starts, before anything (torch
 included) is imported, so it only ever sees that GPU. Its thread variables (``OMP_NUM_THREADS`` & co.) are
@@ -31,9 +31,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, Sequence
 
-from .jobs import FitJob, Job, decode_job, encode_job
-from .scheduling import JobChooser, prepare_group
-from .threads import thread_count, worker_environment
+from ..jobs import FitJob, Job
+from ..run_folder import RunFolder
+from ..threads import thread_count, worker_environment
+from .chooser import JobChooser, prepare_group
+from .running import record_failure, run_and_store
+from .wire import decode_job, encode_job
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +70,10 @@ class WorkerPool:
     """Runs jobs on worker processes; ``run`` yields ``(job, outcome)`` as they finish."""
 
     def __init__(self, slots: Sequence[str | None], timeout: float | None = None,
-                 store_root: str | None = None) -> None:
+                 folder: RunFolder | None = None) -> None:
         self.slots = [_Slot(gpu) for gpu in slots]
         self.timeout = timeout
-        self.store_root = store_root
+        self.folder = folder
         self.chooser = JobChooser()
         #: the thread policy's count, whatever the number of workers (``threads.py``)
         self.threads = thread_count()
@@ -154,8 +157,8 @@ class WorkerPool:
         env = worker_environment(threads=self.threads)  # before the worker imports numba or torch
         if slot.gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = slot.gpu
-        command = [sys.executable, "-m", "ner_bench.worker_pool", str(child_end.fileno()),
-                   str(os.getpid()), self.store_root or ""]
+        command = [sys.executable, "-m", "ner_bench.execution.local_pool", str(child_end.fileno()),
+                   str(os.getpid()), str(self.folder.root) if self.folder else ""]
         with child_end:
             slot.process = subprocess.Popen(command, env=env, pass_fds=(child_end.fileno(),))
         slot.conn = Connection(parent_end.detach())
@@ -226,7 +229,7 @@ class WorkerPool:
     def _failed(self, job: Job, error: str, seconds: float = float("nan")) -> Any:
         """The outcome of a job its worker could not finish (a failed fit is recorded in the run folder)."""
         log.debug("%s: %s", job.label(), error)
-        return job.failed(error, self.store_root, seconds)
+        return record_failure(job, error, self.folder, seconds)
 
 
 def available_cpus() -> int:
@@ -236,7 +239,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
+def serve(fd: int, parent_pid: int, folder: RunFolder | None) -> None:
     """A worker's life: receive a job, run and store it, send back its outcome; until the pipe closes."""
     os.set_inheritable(fd, False)  # a method's own subprocesses must not hold the runner's socket open
     conn = Connection(fd)
@@ -252,7 +255,7 @@ def serve(fd: int, parent_pid: int, store_root: str | None) -> None:
             conn.send_bytes(pickle.dumps(("error", f"could not load the job in a worker process: "
                                           f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=-4)}")))
             continue
-        outcome = job.run(store_root, on_start=lambda: _tell(conn, ("started",)))
+        outcome = run_and_store(job, folder, on_start=lambda: _tell(conn, ("started",)))
         try:
             reply = pickle.dumps(("done", outcome))
         except Exception as error:  # e.g. a parameter value that cannot be pickled
@@ -286,4 +289,4 @@ def _release_memory() -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] or None)
+    serve(int(sys.argv[1]), int(sys.argv[2]), RunFolder(sys.argv[3]) if sys.argv[3] else None)

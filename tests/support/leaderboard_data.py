@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ner_bench.cache import EmbeddingCache, content_key
+from ner_bench.hashing import content_key
+from ner_bench.run_folder.embeddings import EmbeddingCache
 from ner_bench.results import COLUMNS
 from ner_bench.split import chronological_split
 

@@ -2,11 +2,11 @@
 finish.
 
 - ``local``: with ``jobs=1`` and no timeout, fits run in this process, one after the other; otherwise
-  on worker processes (``worker_pool.py``), optionally pinned to GPUs, with an optional per-fit timeout.
-- ``slurm``: one SLURM array task per fit through submitit (``slurm.py``).
+  on worker processes (``local_pool.py``, which picks jobs with ``chooser.py``), optionally pinned to GPUs, with an optional per-fit timeout.
+- ``slurm``: one SLURM array task per fit through submitit (``slurm.py``; jobs travel as bytes, ``wire.py``).
 - ``submitit-local``: the SLURM code path run by submitit's local executor (CI, workstations).
 
-Whatever the executor, each fit is stored in the run folder by the process that ran it, and every fit
+Whatever the executor, each job is stored in the run folder by the process that ran it (``running.py``), and every fit
 and scoring job runs under the same thread policy (``threads.py``), so that the executor and ``--jobs``
 change where numbers are computed, never their digits.
 """
@@ -22,10 +22,12 @@ from typing import Any, Iterator, Sequence
 
 from tqdm.auto import tqdm
 
-from .errors import NerBenchError
-from .jobs import FitJob, Job
+from ..errors import NerBenchError
+from ..jobs import FitJob, Job
+from ..run_folder import RunFolder
+from .local_pool import WorkerPool, worker_slots
+from .running import run_and_store
 from .slurm import SlurmOptions, run_with_submitit
-from .worker_pool import WorkerPool, worker_slots
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class ExecutionOptions:
 
 
 def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None,
-            store_root: str | None = None) -> Iterator[tuple[Job, Any]]:
+            folder: RunFolder | None = None) -> Iterator[tuple[Job, Any]]:
     """Run ``jobs`` on the chosen executor; yields each job with its outcome as it finishes.
 
     Given a deque, the caller may append jobs to it whenever a pair is yielded (the runner adds scoring
@@ -86,11 +88,11 @@ def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None
         return
     if options.executor == "local" and not options.in_process:
         workers = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
-        yield from WorkerPool(workers, options.timeout, store_root).run(queue)  # workers start on demand
+        yield from WorkerPool(workers, options.timeout, folder).run(queue)  # workers start on demand
     elif options.executor == "local":
-        yield from _in_process(queue, store_root)
+        yield from _in_process(queue, folder)
     else:
-        yield from _submitit_then_here(queue, options, store_root)
+        yield from _submitit_then_here(queue, options, folder)
 
 
 def progress_bar(total: int, options: ExecutionOptions, desc: str, unit: str) -> tqdm:
@@ -99,13 +101,13 @@ def progress_bar(total: int, options: ExecutionOptions, desc: str, unit: str) ->
     return tqdm(total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr, dynamic_ncols=True)
 
 
-def _in_process(queue: deque, store_root: str | None) -> Iterator[tuple[Job, Any]]:
+def _in_process(queue: deque, folder: RunFolder | None) -> Iterator[tuple[Job, Any]]:
     while queue:
         job = queue.popleft()
-        yield job, job.run(store_root)
+        yield job, run_and_store(job, folder)
 
 
-def _submitit_then_here(queue: deque, options: ExecutionOptions, store_root: str | None) -> Iterator[tuple[Job, Any]]:
+def _submitit_then_here(queue: deque, options: ExecutionOptions, folder: RunFolder | None) -> Iterator[tuple[Job, Any]]:
     """Fits through submitit; other jobs (scoring) here, between the fits' arrivals. The fits leave the
     queue, which then holds only the jobs run here (the caller adds those as fits arrive)."""
     fits = [job for job in queue if isinstance(job, FitJob)]
@@ -113,8 +115,8 @@ def _submitit_then_here(queue: deque, options: ExecutionOptions, store_root: str
     queue.clear()
     queue.extend(others)
     local = options.executor == "submitit-local"
-    for job, outcome in run_with_submitit(fits, options.slurm, store_root, local=local, timeout=options.timeout,
+    for job, outcome in run_with_submitit(fits, options.slurm, folder, local=local, timeout=options.timeout,
                                           max_running=options.jobs):
         yield job, outcome
-        yield from _in_process(queue, store_root)
-    yield from _in_process(queue, store_root)
+        yield from _in_process(queue, folder)
+    yield from _in_process(queue, folder)

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Any
 
-from .jobs import OK, FitJob, FitOutcome
+from ..jobs import OK, FitJob, FitOutcome
 
 
 def set_up_first(jobs: list[FitJob]) -> list[FitJob]:
     """The fits of methods that override ``Method.prepare`` first, otherwise in the given order."""
-    from .method import Method
+    from ..method import Method
 
     def has_set_up(job: FitJob) -> bool:
         return job.method_class is not None and job.method_class.prepare is not Method.prepare

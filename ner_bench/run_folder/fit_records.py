@@ -1,5 +1,5 @@
-"""What a run folder knows about each fit: its embedding (``OUT/cache``, see cache.py) and its status
-record (``OUT/fits/<key>.json``: status, error, timings, where and when it ran).
+"""What a run folder knows about each fit: its embedding (the embedding cache, ``embeddings.py``) and its
+status record (one JSON file per fit: status, error, timings, where and when it ran).
 
 Whoever runs a fit (the runner, a local worker, a SLURM job) saves it here as soon as it finishes, the
 embedding first and the record second, both atomically; so a run killed at any moment loses at most its
@@ -19,17 +19,19 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .cache import EmbeddingCache, atomic_write
-from .jobs import FAILED, OK, FitJob, FitOutcome
+from ..jobs import FAILED, OK, FitJob, FitOutcome
+from .embeddings import EmbeddingCache
+from .files import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
 
 class FitStore:
-    def __init__(self, out: str | Path) -> None:
-        self.root = Path(out)
-        self.cache = EmbeddingCache(self.root / "cache")
-        self.records = self.root / "fits"
+    """Embeddings in ``cache``, status records in the folder ``records`` (both given by ``RunFolder``)."""
+
+    def __init__(self, cache: EmbeddingCache, records: Path) -> None:
+        self.cache = cache
+        self.records = Path(records)
 
     def record_path(self, key: str) -> Path:
         return self.records / f"{key}.json"
@@ -78,7 +80,7 @@ class FitStore:
             "attempt": int(previous.get("attempt", 0)) + 1,
         }
         blob = json.dumps(record, indent=1, sort_keys=True, default=str).encode()
-        atomic_write(self.record_path(job.key), lambda stream: stream.write(blob))
+        atomic_write_bytes(self.record_path(job.key), blob)
 
     def failed_records(self) -> list[dict[str, Any]]:
         """Every recorded failure in this run folder (for summaries)."""

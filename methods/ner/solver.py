@@ -17,7 +17,7 @@ import cebra
 import cebra.data
 import cebra.solver
 from ner_bench.label_ranking import LabelRanking, LabelRankTable, rank_labels
-from ner_bench.ner_loss import stacked_ner_loss
+from .loss import stacked_ner_loss
 
 SOLVER_NAME = "ner-bench-ner"
 

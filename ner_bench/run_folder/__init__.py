@@ -1,0 +1,95 @@
+"""The run folder (``ner-bench run --out OUT``): the one owner of what a run keeps on disk.
+
+Its layout (the names are in ``layout.py``, and nowhere else)::
+
+    OUT/cache/<key[:2]>/<key>.npz        one embedding per fit (embeddings.py)
+    OUT/fits/<key>.json                  one status record per fit (fit_records.py)
+    OUT/evaluations/<key[:2]>/<key>.json one unit's task rows (evaluations.py)
+    OUT/submitit/<job id>/               SLURM and submitit-local logs
+    OUT/results.csv, OUT/results.parquet the results table (results_files.py)
+
+Whoever runs a job stores its outcome (``RunFolder.store``): a worker process its fits, the runner what
+it scores; so a run killed at any moment loses at most the jobs in flight. Every file is written
+atomically (``files.py``). ``RunFolder`` is a small picklable value: executors hand it to worker
+processes and SLURM jobs as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from ..jobs import FitJob, FitOutcome, ScoringJob, ScoringOutcome
+from .embeddings import EmbeddingCache
+from .evaluations import EvaluationStore, code_fingerprint, evaluation_key
+from . import layout
+from .fit_records import FitStore
+from .params import canonical_params, parse_params
+from .layout import RESULT_FILES
+from .results_files import read_table, results_file, write_results
+
+__all__ = ["RESULT_FILES", "RunFolder", "canonical_params", "code_fingerprint", "evaluation_key", "parse_params",
+           "read_table", "results_file"]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The folder of one run; its parts as properties, its stores as methods."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / layout.CACHE
+
+    @property
+    def fits_dir(self) -> Path:
+        return self.root / layout.FITS
+
+    @property
+    def evaluations_dir(self) -> Path:
+        return self.root / layout.EVALUATIONS
+
+    @property
+    def submitit_dir(self) -> Path:
+        return self.root / layout.SUBMITIT
+
+    @property
+    def results_csv(self) -> Path:
+        return self.root / layout.RESULTS_CSV
+
+    def fits(self) -> FitStore:
+        return FitStore(EmbeddingCache(self.cache_dir), self.fits_dir)
+
+    def evaluations(self) -> EvaluationStore:
+        return EvaluationStore(self.evaluations_dir)
+
+    def store(self, job: FitJob | ScoringJob, outcome: FitOutcome | ScoringOutcome) -> None:
+        """Keep what a finished job produced: a fit's embedding and record, a scoring job's unit rows."""
+        if isinstance(outcome, FitOutcome):
+            self.fits().save(job, outcome)
+            return
+        evaluations = self.evaluations()
+        for item in job.items:
+            score = outcome.scores.get(item.index)
+            if item.stored_as and score is not None and score.status == "ok":
+                evaluations.put(item.stored_as, score.rows)
+
+    def write_results(self, table: pd.DataFrame) -> None:
+        write_results(table, self.root)
+
+    def has_embeddings(self) -> bool:
+        return self.cache_dir.is_dir()
+
+    def embeddings(self, recordings: Iterable, *, seed: int | None = None,
+                   labels: Mapping[tuple[str, str], str] | None = None) -> dict[str, list[Any]]:
+        """The cached embeddings of ``recordings`` per method label (see ``reading.load_cached_embeddings``)."""
+        from .reading import load_cached_embeddings  # statistics (method labels) only when figures are drawn
+
+        return load_cached_embeddings(self.cache_dir, recordings, seed=seed, labels=labels)

@@ -1,0 +1,42 @@
+"""The results table on disk: ``results.csv`` for people, ``results.parquet`` for the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import NerBenchError
+from .files import atomic_write
+from .layout import RESULT_FILES, RESULTS_CSV, RESULTS_PARQUET
+
+
+def write_results(table: pd.DataFrame, folder: Path) -> None:
+    """Both files, each written atomically."""
+    atomic_write(folder / RESULTS_CSV, lambda stream: table.to_csv(stream, index=False))
+    atomic_write(folder / RESULTS_PARQUET, lambda stream: table.to_parquet(stream, index=False))
+
+
+def results_file(source: str | Path) -> Path:
+    """The results file of a run folder (``results.parquet``, else ``results.csv``), or ``source`` itself."""
+    path = Path(source)
+    if path.is_dir():
+        found = [path / name for name in RESULT_FILES if (path / name).exists()]
+        if not found:
+            raise NerBenchError(f"results folder {path}: neither {' nor '.join(RESULT_FILES)} is in it "
+                                f"(write one with `ner-bench run --out {path}`)")
+        return found[0]
+    if not path.exists():
+        raise NerBenchError(f"results {path}: no such file or folder")
+    return path
+
+
+def read_table(source: str | Path) -> tuple[pd.DataFrame, Path]:
+    """The raw results table of ``source`` and the file it came from."""
+    path = results_file(source)
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, keep_default_na=False,
+                                                                                   na_values=[""])
+    except Exception as error:  # a truncated parquet, a CSV that is not one
+        raise NerBenchError(f"results {path}: cannot be read ({type(error).__name__}: {error})") from None
+    return table, path
