@@ -15,7 +15,6 @@ import logging
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
-from ner_bench.method import fitted_alias
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ class DPCA(Method):
     version = "1"
     defaults = {"dim": 3, "regularizer": "auto", "cv_repeats": 3}
     budgets = {"quick": {"cv_repeats": 1}, "paper": {"cv_repeats": 3}}
-    mean, decoder, regularizer = fitted_alias("mean_"), fitted_alias("decoder_"), fitted_alias("regularizer_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "DPCA":
         from dPCA.dPCA import dPCA  # deferred: the package imports numba/numexpr

@@ -7,7 +7,6 @@ import numpy as np
 from sklearn.decomposition import PCA as SklearnPCA
 
 from ner_bench import Method, Recording
-from ner_bench.method import fitted_alias
 from ner_bench.trajectories import direction_averages
 
 
@@ -15,7 +14,6 @@ class PCA(Method):
     name = "pca"
     description = "PCA fitted on the training bins (scikit-learn), every bin projected"
     defaults = {"dim": 3}
-    model = fitted_alias("model_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "PCA":
         self.model_ = SklearnPCA(n_components=self.params["dim"], random_state=seed).fit(train.neural)
@@ -35,7 +33,6 @@ class PCAAverage(Method):
     supervised = True  # the averages are grouped by direction labels
     needs_trials = True
     defaults = {"dim": 3}
-    model = fitted_alias("model_")
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "PCAAverage":
         averages = np.stack(list(direction_averages(train.neural, train, dtype=None).values()))  # sorted

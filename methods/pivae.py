@@ -19,7 +19,6 @@ import numpy as np
 import torch
 
 from ner_bench import Method, NerBenchError, Recording
-from ner_bench.method import fitted_alias
 from ner_bench.threads import torch_threads
 
 from ner_bench.builtins.methods._pivae_model import ConvPiVAE
@@ -73,7 +72,6 @@ class PiVAE(Method):
     training_: TrainingResult
     device_: torch.device
     n_neurons_: int
-    model, training = fitted_alias("model_"), fitted_alias("training_")
 
     def fit(self, train_recording: Recording, *, seed: int, device: str = "cpu") -> "PiVAE":
         """Train on the first training trials, keep the best epoch on the last ``valid_fraction`` of them."""

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
-from ner_bench.method import fitted_alias
 
 EMBEDDING_KEYS = ("cebra_veldir_train", "cebra_veldir_test")
 LABEL_KEYS = ("continuous_index_train", "continuous_index_test")
@@ -52,7 +51,6 @@ class Precomputed(Method):
     defaults = {"path": "", "label": ""}
     #: fitted attributes: the recording's file, its embedded bins (training then test) and, when the file
     #: holds them, its neural activity (else None)
-    file, embedding, neural = fitted_alias("file_"), fitted_alias("embedding_"), fitted_alias("neural_")
 
     def __init__(self, budget: str = "quick", **params) -> None:
         super().__init__(budget, **params)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from ner_bench import Method, Recording
-from ner_bench.method import fitted_alias
 from ner_bench.builtins.methods._umap_common import PUBLISHED, fit_quietly, make_umap, warm_up
 
 
@@ -19,7 +18,6 @@ class UMAP(Method):
     prepare_group = "umap"  # umap-label compiles the same numba kernels
     description = "UMAP (umap-learn), published parameters, 2-D; held-out bins via transform"
     defaults = {"dim": 2, **PUBLISHED}
-    model = fitted_alias("model_")
 
     def prepare(self) -> None:
         warm_up(self.params)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
-from ner_bench.method import fitted_alias
 from ner_bench.builtins.methods._umap_common import PUBLISHED, fit_quietly, make_umap, warm_up
 
 TARGETS = {"direction": "categorical", "velocity": "euclidean"}  # target -> its default metric
@@ -25,7 +24,6 @@ class SupervisedUMAP(Method):
     description = "Supervised UMAP: target = direction class (categorical) or velocity (euclidean)"
     supervised = True
     defaults = {"dim": 2, **PUBLISHED, "target": "direction", "target_metric": "auto", "target_weight": 0.5}
-    model = fitted_alias("model_")
 
     def __init__(self, budget: str = "quick", **params) -> None:
         super().__init__(budget, **params)

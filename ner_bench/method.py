@@ -17,7 +17,7 @@ from .errors import NerBenchError
 from .options import BUDGETS, coerce, resolve
 from .recording import Recording
 
-__all__ = ["BUDGETS", "MIN_TRIALS_PER_CONDITION", "Method", "coerce", "fitted_alias", "resolve_params"]
+__all__ = ["BUDGETS", "MIN_TRIALS_PER_CONDITION", "Method", "coerce", "resolve_params"]
 
 #: trials per direction class a ``needs_trials`` method needs (dPCA's cross-validation needs two)
 MIN_TRIALS_PER_CONDITION = 2
@@ -325,31 +325,6 @@ def _trial_problem(recording: Recording) -> str | None:
         return (f"has {int(counts.min())} trial(s) of direction {classes[counts.argmin()]} "
                 f"(at least {MIN_TRIALS_PER_CONDITION} per direction needed)")
     return None
-
-
-def fitted_alias(attribute: str) -> property:
-    """A read-only property reading fitted ``attribute`` under its former name, for callers not yet moved.
-
-    Parameters
-    ----------
-    attribute : str
-        The fitted attribute's name, with its trailing underscore.
-
-    Returns
-    -------
-    property
-        Reads ``getattr(self, attribute)``; raises AttributeError before ``fit`` and refuses assignment.
-
-    Examples
-    --------
-    >>> class Fitted:
-    ...     model = fitted_alias("model_")
-    >>> fitted = Fitted()
-    >>> fitted.model_ = 42
-    >>> fitted.model
-    42
-    """
-    return property(lambda self: getattr(self, attribute), doc=f"Read-only alias of ``{attribute}``.")
 
 
 def resolve_params(cls: type[Method], given: dict[str, Any], budget: str) -> dict[str, Any]:

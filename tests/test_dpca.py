@@ -24,8 +24,8 @@ def test_changing_test_trials_leaves_the_fit_unchanged(recording):
     changed = recording.replace(neural=np.where(test_rows[:, None], 5.0 + 3.0 * recording.neural, recording.neural))
     first = DPCA().fit(split.train(recording), seed=0)
     second = DPCA().fit(split.train(changed), seed=0)
-    np.testing.assert_array_equal(first.decoder, second.decoder)
-    np.testing.assert_array_equal(first.mean, second.mean)
+    np.testing.assert_array_equal(first.decoder_, second.decoder_)
+    np.testing.assert_array_equal(first.mean_, second.mean_)
     # through the runner's path too: the training bins' embedding does not move
     jobs = [FitJob("dpca", DPCA().params, "1", rec, split, seed=0, method_class=DPCA) for rec in (recording, changed)]
     outcomes = [run_fit_job(job) for job in jobs]
@@ -38,9 +38,9 @@ def test_bins_are_embedded_with_the_stimulus_decoder_and_the_training_mean(recor
     pytest.importorskip("dPCA")
     split = chronological_split(recording)
     method = DPCA(dim=2).fit(split.train(recording), seed=0)
-    assert method.decoder.shape == (recording.n_neurons, 2)
+    assert method.decoder_.shape == (recording.n_neurons, 2)
     full = method.transform(recording)
-    np.testing.assert_allclose(full, (recording.neural - method.mean) @ method.decoder, rtol=1e-6)
+    np.testing.assert_allclose(full, (recording.neural - method.mean_) @ method.decoder_, rtol=1e-6)
     # no dependence on the other bins given (dPCA.transform would centre by the input's own mean)
     test = split.test(recording)
     np.testing.assert_allclose(method.transform(test), full[np.isin(recording.trial, split.test_trials)], rtol=1e-6)
@@ -58,9 +58,9 @@ def test_regulariser_is_chosen_by_cross_validation_and_budgets_set_its_repeats(r
     pytest.importorskip("dPCA")
     assert DPCA(budget="quick").params["cv_repeats"] == 1 and DPCA(budget="paper").params["cv_repeats"] == 3
     method = DPCA().fit(chronological_split(recording).train(recording), seed=0)
-    assert method.regularizer > 0
+    assert method.regularizer_ > 0
     fixed = DPCA(regularizer=0.01).fit(chronological_split(recording).train(recording), seed=0)
-    assert fixed.regularizer == 0.01
+    assert fixed.regularizer_ == 0.01
 
 
 def test_too_few_trials_per_direction_is_a_clear_error():

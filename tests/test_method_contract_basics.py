@@ -65,7 +65,7 @@ def test_fitted_attributes_of_builtins_end_with_an_underscore():
         assert [key for key in vars(fitted) if key.endswith("_")], name
         assert set(vars(fitted)) - {"params", "budget"} == {key for key in vars(fitted) if key.endswith("_")}, name
     pca = BUILTIN_METHODS["pca"]().fit(recording, seed=0)
-    assert pca.model is pca.model_  # the former name stays readable
+    assert not hasattr(pca, "model")  # no unsuffixed second name
 
 
 # ----------------------------------------------------------------------------- Method.skip

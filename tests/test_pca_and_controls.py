@@ -24,10 +24,10 @@ def test_pca_avg_is_fitted_on_direction_averaged_training_trials(recording):
     trials = train.neural.reshape(train.n_trials, train.trial_length, -1)
     averages = np.stack([trials[train.trial_direction == d].mean(axis=0) for d in range(8)])  # (8, time, neurons)
     expected = SklearnPCA(n_components=3).fit(averages.reshape(-1, train.n_neurons))
-    np.testing.assert_allclose(np.abs(method.model.components_), np.abs(expected.components_), atol=1e-5)
-    np.testing.assert_allclose(method.model.mean_, expected.mean_, rtol=1e-5)
+    np.testing.assert_allclose(np.abs(method.model_.components_), np.abs(expected.components_), atol=1e-5)
+    np.testing.assert_allclose(method.model_.mean_, expected.mean_, rtol=1e-5)
     plain = PCA().fit(train, seed=0)
-    assert not np.allclose(np.abs(plain.model.components_), np.abs(method.model.components_), atol=1e-3)
+    assert not np.allclose(np.abs(plain.model_.components_), np.abs(method.model_.components_), atol=1e-3)
     assert method.transform(recording).shape == (recording.n_bins, 3)
 
 

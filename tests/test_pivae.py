@@ -153,12 +153,12 @@ def test_same_seed_same_embedding_other_seed_other(fitted, recording):
 def test_returned_model_is_the_best_validation_checkpoint(recording):
     train = chronological_split(recording).train(recording)
     method = PiVAE(epochs=6, batch_size=32, lr=0.05).fit(train, seed=0)  # too large a lr: it diverges
-    history = method.training
+    history = method.training_
     assert len(history.valid_loss) == 6 and history.best_epoch == int(np.nanargmin(history.valid_loss))
     assert history.best_epoch < 5  # the last epoch is not the best one: the checkpoint matters here
     held = validation_trials(train, 0.25)
     valid = Batches.of(train.select_trials(held), 10, "replicate", 32, torch.device("cpu"))
-    assert mean_loss(method.model, valid, history.valid_noise) == pytest.approx(np.nanmin(history.valid_loss), rel=1e-6)
+    assert mean_loss(method.model_, valid, history.valid_noise) == pytest.approx(np.nanmin(history.valid_loss), rel=1e-6)
 
 
 def test_validation_trials_are_never_trained_on(recording, monkeypatch):

@@ -56,7 +56,7 @@ def test_precomputed_returns_the_files_embedding(tmp_path, toy):
     method = fit(Precomputed(path=str(tmp_path)), toy)
     np.testing.assert_array_equal(method.transform(toy), embedding)
     method = fit(Precomputed(path=str(tmp_path / "Toy_2601*_M1.npz")), toy)  # a glob
-    assert method.file.name == "Toy_260105_embed_20000itr_M1.npz"
+    assert method.file_.name == "Toy_260105_embed_20000itr_M1.npz"
 
 
 def test_mismatched_labels_name_the_file(tmp_path, toy):

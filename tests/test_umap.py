@@ -46,12 +46,12 @@ def test_held_out_bins_go_through_transform_not_a_new_fit(recording, fit_calls):
     split = chronological_split(recording)
     method = UMAP(n_neighbors=15).fit(split.train(recording), seed=0)
     assert [rows for rows, _, _ in fit_calls] == [split.train(recording).n_bins]
-    fitted_layout = method.model.embedding_.copy()
+    fitted_layout = method.model_.embedding_.copy()
     test = split.test(recording)
     held_out = method.transform(test)
     assert len(fit_calls) == 1, "transform must not fit a new model"
-    np.testing.assert_array_equal(method.model.embedding_, fitted_layout)
-    np.testing.assert_allclose(held_out, method.model.transform(test.neural))
+    np.testing.assert_array_equal(method.model_.embedding_, fitted_layout)
+    np.testing.assert_allclose(held_out, method.model_.transform(test.neural))
     assert method.transform(recording).shape == (recording.n_bins, 2)
 
 
@@ -75,7 +75,7 @@ def test_default_target_is_the_direction_class_with_a_categorical_metric(recordi
     train = chronological_split(recording).train(recording)
     method = SupervisedUMAP(n_neighbors=15).fit(train, seed=0)
     (_, target, metric), = fit_calls
-    assert metric == method.model.target_metric == "categorical"
+    assert metric == method.model_.target_metric == "categorical"
     np.testing.assert_array_equal(target, train.direction)
 
 

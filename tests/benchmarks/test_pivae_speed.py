@@ -19,4 +19,4 @@ def training_trials():
 @pytest.mark.parametrize("budget", ["quick", "paper"])
 def test_pivae_fit_on_a_default_synthetic_recording(benchmark, training_trials, budget):
     method = benchmark.pedantic(lambda: PiVAE(budget=budget).fit(training_trials, seed=0), rounds=1, iterations=1)
-    assert method.training.best_epoch >= 0
+    assert method.training_.best_epoch >= 0
