@@ -53,6 +53,8 @@ class SyntheticReaching(Dataset):
     description = "Embedded synthetic center-out reaching (M1, PMd, S1; drift across days, two hemispheres)"
     defaults = {"seed": 0, "n_sessions": 4, "n_s1_sessions": 2, "n_trials": 96, "n_neurons": 40,
                 "pool_size": 56, "max_rate_hz": 100.0, "nuisance": 0.25}
+    minimums = {"seed": 0, "n_sessions": 1, "n_s1_sessions": 0, "n_trials": 8, "n_neurons": 1, "pool_size": 1,
+                "max_rate_hz": 1e-6, "nuisance": 0.0}
 
     def load(self) -> list[Recording]:
         o = self.options

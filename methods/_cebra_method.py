@@ -23,6 +23,8 @@ class CebraEncoderMethod(Method):
     #: the published training (reference-protocol.md section 3)
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
                 "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
+    minimums = {"iterations": 1, "batch_size": 2, "learning_rate": 1e-12, "temperature": 1e-12, "hidden_units": 1,
+                "time_offset": 1, "threads": 0}
     budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000}}
 
     def search_labels(self, labels: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ class DPCA(Method):
     needs_trials = True
     version = "1"
     defaults = {"dim": 3, "regularizer": "auto", "cv_repeats": 3}
+    minimums = {"cv_repeats": 1}
     budgets = {"quick": {"cv_repeats": 1}, "paper": {"cv_repeats": 3}}
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "DPCA":

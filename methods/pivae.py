@@ -62,6 +62,8 @@ class PiVAE(Method):
     defaults = {"dim": 3, "epochs": 50, "batch_size": 200, "lr": 2.5e-4, "window": 10,
                 "window_edges": "replicate", "encoder": "conv", "gen_nodes": 60, "n_blocks": 2,
                 "valid_fraction": 0.25, "shuffle": False, "cpu_threads": 1}
+    minimums = {"epochs": 1, "batch_size": 1, "lr": 1e-12, "window": 1, "gen_nodes": 1, "n_blocks": 1,
+                "valid_fraction": 1e-6, "cpu_threads": 0}
     # quick: ~360 steps instead of 600 (a few CPU seconds on a default synthetic recording), with smaller
     # batches and a larger step size so that it still converges as far as the published 50 epochs do there
     budgets = {"quick": {"epochs": 10, "batch_size": 64, "lr": 1e-3},

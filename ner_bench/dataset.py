@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 from .errors import NerBenchError
-from .options import resolve
+from .options import merged_minimums, resolve
 from .recording import Recording
 
 
@@ -61,9 +61,12 @@ class Dataset(ABC):
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
+    #: the smallest value each numeric option may take (merged with the base classes'), checked when given
+    minimums: ClassVar[dict[str, float]] = {}
 
     def __init__(self, data_dir: str | Path | None = None, **options: Any) -> None:
-        self.options: dict[str, Any] = resolve("dataset", self.name, self.defaults, options)
+        self.options: dict[str, Any] = resolve("dataset", self.name, self.defaults, options,
+                                                 minimums=merged_minimums(type(self)))
         self.data_dir = Path(data_dir) if data_dir else None
 
     @abstractmethod

@@ -113,6 +113,9 @@ class FitOutcome:
     meta: dict[str, Any] = field(default_factory=dict)
     #: served from the run folder (an embedding in the cache, or a recorded failure) rather than fitted now
     cached: bool = False
+    #: the fit's process was killed from outside (SIGKILL, as the out-of-memory killer does, or SIGTERM):
+    #: not the method's fault, so a rerun fits it again
+    infrastructure: bool = False
 
 
 _DATA_HASHES: "weakref.WeakKeyDictionary[Recording, str]" = weakref.WeakKeyDictionary()

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .errors import NerBenchError
-from .options import BUDGETS, coerce, resolve
+from .options import BUDGETS, coerce, merged_minimums, resolve
 from .recording import Recording
 
 __all__ = ["BUDGETS", "MIN_TRIALS_PER_CONDITION", "Method", "coerce", "resolve_params"]
@@ -127,6 +127,8 @@ class Method(ABC):
     version: ClassVar[str] = "1"
     #: parameter names and their defaults; their types are used to parse command-line values
     defaults: ClassVar[dict[str, Any]] = {}
+    #: the smallest value each numeric option may take (merged with the base classes'), checked when given
+    minimums: ClassVar[dict[str, float]] = {"dim": 1}
     #: what one fit needs on a cluster (``--executor slurm``): any of "cpus", "gpus", "mem_gb";
     #: GPUs are requested only when the run's --device is cuda. Default: 1 CPU, 8 GB, 1 GPU if uses_gpu.
     resources: ClassVar[dict[str, int]] = {}
@@ -352,4 +354,5 @@ def resolve_params(cls: type[Method], given: dict[str, Any], budget: str) -> dic
     >>> resolve_params(DPCA, {"dim": "2"}, "quick")
     {'dim': 2, 'regularizer': 'auto', 'cv_repeats': 1}
     """
-    return resolve("method", cls.name, cls.defaults, given, budgets=cls.budgets, budget=budget)
+    return resolve("method", cls.name, cls.defaults, given, budgets=cls.budgets, budget=budget,
+                   minimums=merged_minimums(cls))

@@ -15,6 +15,7 @@ the given values, each coerced to its default's type. Every error names the owne
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 from .errors import NerBenchError
@@ -26,7 +27,8 @@ NOUNS = {"method": "parameter"}
 
 
 def resolve(kind: str, name: str, defaults: Mapping[str, Any], given: Mapping[str, Any], *,
-            budgets: Mapping[str, Mapping[str, Any]] | None = None, budget: str | None = None) -> dict[str, Any]:
+            budgets: Mapping[str, Mapping[str, Any]] | None = None, budget: str | None = None,
+            minimums: Mapping[str, float] | None = None) -> dict[str, Any]:
     """The resolved options of one plug-in instance.
 
     Parameters
@@ -45,6 +47,8 @@ def resolve(kind: str, name: str, defaults: Mapping[str, Any], given: Mapping[st
         Per-budget overrides (``Method.budgets``), applied between the defaults and the given values.
     budget : str, optional
         The chosen budget, one of :data:`BUDGETS`; checked whenever it is not None.
+    minimums : mapping, optional
+        The smallest value a numeric option may take (``{"dim": 1}``); a given value below it is refused.
 
     Returns
     -------
@@ -81,8 +85,24 @@ def resolve(kind: str, name: str, defaults: Mapping[str, Any], given: Mapping[st
     if budgets and budget is not None:
         options.update(budgets.get(budget, {}))
     for key, value in given.items():
-        options[key] = coerce(value, defaults[key], f"{kind} {name!r} {noun} {key!r}")
+        where = f"{kind} {name!r} {noun} {key!r}"
+        options[key] = at_least(coerce(value, defaults[key], where), (minimums or {}).get(key), where)
     return options
+
+
+def at_least(value: Any, minimum: float | None, where: str) -> Any:
+    """``value``, unless it is a number below ``minimum`` (e.g. ``dim=0`` would fail every fit later)."""
+    if minimum is not None and isinstance(value, (int, float)) and value < minimum:
+        raise NerBenchError(f"{where}: expected at least {minimum}, got {value!r}")
+    return value
+
+
+def merged_minimums(cls: type) -> dict[str, float]:
+    """The ``minimums`` a plug-in class declares, with those of its base classes (``Method``: ``dim >= 1``)."""
+    merged: dict[str, float] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(getattr(klass, "__dict__", {}).get("minimums", {}))
+    return merged
 
 
 def coerce(value: Any, default: Any, where: str) -> Any:
@@ -121,6 +141,8 @@ def coerce(value: Any, default: Any, where: str) -> Any:
     if default is None or value is None or isinstance(default, (str, list, tuple, dict)):
         return value
     kind = type(default)
+    if kind is not bool and isinstance(value, bool):  # dim=True would run as dim 1
+        raise NerBenchError(f"{where}: expected {kind.__name__}, got {value!r}")
     try:
         if kind is bool:
             if isinstance(value, str):
@@ -130,6 +152,9 @@ def coerce(value: Any, default: Any, where: str) -> Any:
             return bool(value)
         if kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
-        return kind(value)
+        converted = kind(value)
+        if kind is float and not math.isfinite(converted):
+            raise ValueError(value)
+        return converted
     except (TypeError, ValueError):
         raise NerBenchError(f"{where}: expected {kind.__name__}, got {value!r}") from None

@@ -11,6 +11,7 @@ row with its status, a unit whose rows the run folder keeps is read back, and th
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -68,6 +69,24 @@ def choose_methods(registry: Registry, methods: str | Sequence[str | Method], bu
     if not choices:
         raise NerBenchError("argument --methods: no method given")
     return choices
+
+
+#: numpy's seeds: 0 .. 2**32 - 1
+MAX_SEED = 2**32 - 1
+
+
+def checked_seeds(seeds: Sequence[int]) -> list[int]:
+    """The seeds, each once and in numpy's range (a repeat would double every row of the table)."""
+    seeds = list(seeds)
+    if not seeds:
+        raise NerBenchError("argument --seeds: no seed given")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise NerBenchError(f"argument --seeds: seed(s) {', '.join(map(str, repeated))} given more than once")
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, numbers.Integral) or not 0 <= s <= MAX_SEED]
+    if bad:
+        raise NerBenchError(f"argument --seeds: expected integers from 0 to {MAX_SEED}, got {', '.join(map(repr, bad))}")
+    return [int(s) for s in seeds]
 
 
 def task_specs(given: str | Sequence[str], registry: Registry) -> list[Spec]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from .execution.chooser import set_up_first
 from .execution.slurm import SlurmOptions
 from .jobs import OK, SKIPPED, FitJob, FitOutcome
 from .method import Method
-from .plan import (ScoringPlan, choose_methods, fit_key, fit_needed, load_recordings, method_skips, needed_fits,
+from .plan import (ScoringPlan, checked_seeds, choose_methods, fit_key, fit_needed, load_recordings, method_skips, needed_fits,
                    plan_fit_jobs, plan_units, resolved, task_objects, task_units)
 from .plugins import discover
 from .protocol import get_protocol
@@ -118,6 +119,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
                                timeout=timeout, slurm=slurm or SlurmOptions(), progress=progress)
     options.check()
     thread_count()  # a bad NER_BENCH_THREADS stops the run here, not in every fit
+    seeds = checked_seeds(seeds)
     registry = discover([str(p) for p in plugins])
     chosen_protocol = get_protocol(protocol)
     method_choices = choose_methods(registry, methods, budget)
@@ -134,11 +136,12 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     folder = RunFolder(out) if out else None
     plan = ScoringPlan(planned, fit_jobs, splits, chosen_protocol, folder.evaluations() if folder else None,
                        code_fingerprint(tasks_) if folder else "", plugin_files=resolved(plugins))
-    outcomes = fit_all(fit_jobs, folder, options, retry_failed=retry_failed, scoring=plan)
-    table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
-    table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
-    if folder:
-        folder.write_results(table)
+    with folder.claimed() if folder else contextlib.nullcontext():
+        outcomes = fit_all(fit_jobs, folder, options, retry_failed=retry_failed, scoring=plan)
+        table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
+        table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
+        if folder:
+            folder.write_results(table)
     return table
 
 
@@ -268,7 +271,9 @@ def fit_embeddings(methods: str | Sequence[str | Method] = "pca", dataset: str =
     splits = {r.id: chronological_split(r, train_fraction) for r in recordings}
     skips = method_skips(choices, recordings, splits)
     jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
-    outcomes = fit_all([job for job in jobs if fit_key(job) not in skips], RunFolder(out) if out else None, options)
+    folder = RunFolder(out) if out else None
+    with folder.claimed() if folder else contextlib.nullcontext():
+        outcomes = fit_all([job for job in jobs if fit_key(job) not in skips], folder, options)
     fitted = []
     for job in jobs:
         outcome = outcomes.get(job.key) or FitOutcome(job.key, SKIPPED, error=skips[fit_key(job)])

@@ -58,6 +58,8 @@ def parse_spec(text: str, argument: str = "--methods") -> Spec:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise NerBenchError(f"argument {argument}: parameter {item!r} in {text!r} should be key=value")
+        if key.strip() in params:
+            raise NerBenchError(f"argument {argument}: parameter {key.strip()!r} is given twice in {text!r}")
         params[key.strip()] = parse_value(value.strip())
     return Spec(name.strip(), params)
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .options import resolve
+from .options import merged_minimums, resolve
 from .protocol import Protocol
 from .recording import Recording
 from .split import Split
@@ -130,11 +130,14 @@ class Task(ABC):
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
+    #: the smallest value each numeric option may take (merged with the base classes'), checked when given
+    minimums: ClassVar[dict[str, float]] = {}
     #: method capability attributes and the values this task needs, e.g. {"supervised": False}
     requires: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **options: Any) -> None:
-        self.options: dict[str, Any] = resolve("task", self.name, self.defaults, options)
+        self.options: dict[str, Any] = resolve("task", self.name, self.defaults, options,
+                                                 minimums=merged_minimums(type(self)))
 
     @abstractmethod
     def units(self, recordings: list[Recording]) -> list[Unit]:

@@ -102,8 +102,8 @@ def test_a_task_that_kills_its_scoring_worker_fails_only_the_unit_that_did(tmp_p
     pca = table[table["method"] == "pca"]
     crashed = (pca["task"] == "crashing") & (pca["train_unit"] == "Synthie_20260101_M1")
     assert set(pca.loc[crashed, "error"]) == {
-        "evaluation: WorkerDied: the worker process running this job died (exit code 9); a crash in native "
-        "code or the system running out of memory are the usual causes"}
+        "evaluation: WorkerDied: the worker process running this job died (exit code 9): the code it ran "
+        "ended the process (os._exit, sys.exit in a thread, or a crash)"}
     assert (pca.loc[~crashed, "status"] == "ok").all() and pca.loc[~crashed, "value"].notna().all()
     assert set(pca.loc[~crashed, "task"]) == {"crashing", "within-session"}
     assert (table.loc[table["method"] == "broken", "status"] == "failed").all()

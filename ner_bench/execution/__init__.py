@@ -14,6 +14,7 @@ change where numbers are computed, never their digits.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections import deque
@@ -58,8 +59,8 @@ class ExecutionOptions:
             raise NerBenchError(f"argument --jobs: expected a positive number of fits in parallel, got {self.jobs}")
         if self.jobs_per_gpu < 1:
             raise NerBenchError(f"argument --jobs-per-gpu: expected a positive integer, got {self.jobs_per_gpu}")
-        if self.timeout is not None and not self.timeout > 0:
-            raise NerBenchError(f"argument --timeout: expected a positive number of seconds, got {self.timeout}")
+        if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
+            raise NerBenchError(f"argument --timeout: expected a positive, finite number of seconds, got {self.timeout}")
         if self.gpus and self.jobs != 1:
             raise NerBenchError("argument --jobs: with --gpus the number of workers is the number of GPUs "
                                 "times --jobs-per-gpu; leave --jobs out")

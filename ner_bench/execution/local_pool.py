@@ -20,6 +20,7 @@ import gc
 import logging
 import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -198,10 +199,8 @@ class WorkerPool:
             closed = True  # the worker died, possibly mid-message
         if closed or slot.process.poll() is not None:
             code = self._discard(slot, grace=2.0)
-            return job, self._failed(job, (
-                f"WorkerDied: the worker process running this {'fit' if isinstance(job, FitJob) else 'job'} "
-                f"died (exit code {code}); "
-                "a crash in native code or the system running out of memory are the usual causes"))
+            return job, self._failed(job, died(code, "fit" if isinstance(job, FitJob) else "job"),
+                                     infrastructure=code in KILLED_FROM_OUTSIDE)
         deadline = self._deadline(slot)
         if deadline is not None and time.monotonic() >= deadline:
             started = slot.started_at is not None
@@ -226,10 +225,32 @@ class WorkerPool:
         slot.warm = set()  # the next job starts a fresh process
         return code
 
-    def _failed(self, job: Job, error: str, seconds: float = float("nan")) -> Any:
+    def _failed(self, job: Job, error: str, seconds: float = float("nan"), infrastructure: bool = False) -> Any:
         """The outcome of a job its worker could not finish (a failed fit is recorded in the run folder)."""
         log.debug("%s: %s", job.label(), error)
-        return record_failure(job, error, self.folder, seconds)
+        return record_failure(job, error, self.folder, seconds, infrastructure=infrastructure)
+
+
+#: exit codes of a worker killed from outside (SIGKILL: the out-of-memory killer; SIGTERM): retried by a rerun
+KILLED_FROM_OUTSIDE = (-signal.SIGKILL, -signal.SIGTERM)
+
+
+def died(code: int | None, what: str) -> str:
+    """Why a worker's job failed, from its exit code."""
+    if code in KILLED_FROM_OUTSIDE:
+        cause = "it was killed from outside (the system running out of memory is the usual cause); a rerun tries again"
+    elif code is not None and code < 0:
+        cause = f"signal {signal_name(-code)} (a crash in native code)"
+    else:
+        cause = "the code it ran ended the process (os._exit, sys.exit in a thread, or a crash)"
+    return f"WorkerDied: the worker process running this {what} died (exit code {code}): {cause}"
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def available_cpus() -> int:

@@ -17,10 +17,15 @@ def run_and_store(job: Job, folder: RunFolder | None, on_start: Callable[[], Non
     return stored(job, job.run(on_start), folder)
 
 
-def record_failure(job: Job, error: str, folder: RunFolder | None, seconds: float = float("nan")) -> Any:
+def record_failure(job: Job, error: str, folder: RunFolder | None, seconds: float = float("nan"), *,
+                   infrastructure: bool = False) -> Any:
     """The outcome of a job whose process could not finish it (it died, it timed out), kept in ``folder``
-    since that process could not keep it."""
-    return stored(job, job.failed(error, seconds), folder)
+    since that process could not keep it. ``infrastructure``: the process was killed from outside, so a
+    rerun tries the fit again."""
+    outcome = job.failed(error, seconds)
+    if isinstance(outcome, FitOutcome):
+        outcome.infrastructure = infrastructure
+    return stored(job, outcome, folder)
 
 
 def stored(job: Job, outcome: Any, folder: RunFolder | None) -> Any:

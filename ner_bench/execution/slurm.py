@@ -186,4 +186,5 @@ def _outcome(job: FitJob, submitted: Any, folder: RunFolder) -> FitOutcome:
         text = str(error).strip().splitlines()
         reason = "\n".join(text[:1] + text[-15:]) if len(text) > 16 else "\n".join(text)
         return record_failure(job, f"{type(error).__name__}: submitit job {submitted.job_id} failed (logs in "
-                                   f"{folder.submitit_dir / str(submitted.job_id)}): {reason}", folder)
+                                   f"{folder.submitit_dir / str(submitted.job_id)}): {reason}", folder,
+                              infrastructure=True)

@@ -16,9 +16,10 @@ processes and SLURM jobs as it is.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 
@@ -26,6 +27,7 @@ from ..jobs import FitJob, FitOutcome, ScoringJob, ScoringOutcome
 from .embeddings import EmbeddingCache
 from .evaluations import EvaluationStore, code_fingerprint, evaluation_key
 from . import layout
+from .claim import check_writable, exclusive
 from .fit_records import FitStore
 from .params import canonical_params, parse_params
 from .layout import RESULT_FILES
@@ -63,6 +65,14 @@ class RunFolder:
     @property
     def results_csv(self) -> Path:
         return self.root / layout.RESULTS_CSV
+
+    @contextlib.contextmanager
+    def claimed(self) -> Iterator["RunFolder"]:
+        """Use the folder for one run: check that it can be written, then hold its lock (``claim.py``)."""
+        check_writable(self.root, [self.cache_dir, self.fits_dir, self.evaluations_dir],
+                       [self.root / name for name in layout.RESULT_FILES])
+        with exclusive(self.root / layout.LOCK):
+            yield self
 
     def fits(self) -> FitStore:
         return FitStore(EmbeddingCache(self.cache_dir), self.fits_dir)

@@ -58,7 +58,8 @@ def evaluation_key(task: Task, fit_keys: Sequence[str], protocol: Protocol, seed
 
 
 class EvaluationStore:
-    """``root/<key[:2]>/<key>.json``: the rows a task's ``evaluate`` returned for one unit."""
+    """``root/<key[:2]>/<key>.json``: the rows a task's ``evaluate`` returned for one unit, with the key and a
+    checksum of key and rows, so that an edited, truncated or misplaced entry is rescored, not served."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -67,15 +68,37 @@ class EvaluationStore:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> list[dict[str, Any]] | None:
+        """The stored rows, or None (with a warning when an entry is there but cannot be trusted)."""
         try:
-            rows = json.loads(self.path(key).read_text())
+            entry = json.loads(self.path(key).read_text())
+            return checked_rows(entry, key)
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
-            log.warning("stored evaluation %s is unreadable (%s); re-evaluating", self.path(key), error)
+            log.warning("stored evaluation %s cannot be used (%s); rescoring it", self.path(key), error)
             return None
-        return rows if isinstance(rows, list) else None
 
     def put(self, key: str, rows: list[dict[str, Any]]) -> None:
         """Keep ``rows`` (``ScoringJob`` has checked that no two repeat an identity)."""
-        atomic_write_bytes(self.path(key), json.dumps(rows, default=plain).encode())
+        text = json.dumps(rows, default=plain)
+        entry = {"key": key, "checksum": _checksum(key, text), "rows": json.loads(text)}
+        atomic_write_bytes(self.path(key), json.dumps(entry).encode())
+
+
+def checked_rows(entry: Any, key: str) -> list[dict[str, Any]]:
+    """The rows of a stored entry, if it is one: this key's, unedited (checksum), a list of rows each with
+    a metric name and a numeric or empty value."""
+    if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("rows"), list):
+        raise ValueError("not a stored evaluation of this key")
+    rows = entry["rows"]
+    if entry.get("checksum") != _checksum(key, json.dumps(rows)):
+        raise ValueError("checksum mismatch: it was changed after it was written")
+    for row in rows:
+        if not (isinstance(row, dict) and isinstance(row.get("metric"), str)
+                and (row.get("value") is None or isinstance(row.get("value"), (int, float)))):
+            raise ValueError(f"a row is not a metric row: {str(row)[:80]}")
+    return rows
+
+
+def _checksum(key: str, text: str) -> str:
+    return hashlib.sha256(f"{key}\n{text}".encode()).hexdigest()[:16]

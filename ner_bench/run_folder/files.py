@@ -10,20 +10,32 @@ from typing import BinaryIO, Callable
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Write ``path`` so that readers see either the old file or the whole new one, never a part:
-    a temporary file in the same folder, fsynced, then renamed into place. A crash leaves at most a
-    hidden ``.*.tmp`` file behind, which nothing reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    a temporary file in the same folder (a name of its own, so that two writers never share one), fsynced,
+    then renamed into place. A crash leaves at most a hidden ``.*.tmp`` file behind, which nothing reads."""
+    return atomic_write_all({path: write})[0]
+
+
+def atomic_write_all(writes: dict[Path, Callable[[BinaryIO], None]]) -> list[Path]:
+    """Write every file to its temporary first, then rename them all into place one after the other: a
+    failure while writing (a full disk) changes none of them, and the files change together but for the
+    moment between two renames."""
+    temporaries: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
+        for path, write in writes.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporaries.append((tmp, path))
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+        for tmp, path in temporaries:
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in temporaries:
+            Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return list(writes)
 
 
 def atomic_write_bytes(path: Path, blob: bytes) -> Path:

@@ -19,7 +19,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..jobs import FAILED, OK, FitJob, FitOutcome
+import numpy as np
+
+from ..jobs import FAILED, OK, FitJob, FitOutcome, check_embedding
 from .embeddings import EmbeddingCache
 from .files import atomic_write_bytes
 
@@ -39,7 +41,10 @@ class FitStore:
     def read_record(self, key: str) -> dict[str, Any] | None:
         path = self.record_path(key)
         try:
-            return json.loads(path.read_text())
+            record = json.loads(path.read_text())
+            if not isinstance(record, dict) or record.get("status") not in (OK, FAILED):
+                raise ValueError("not a fit record (a JSON object with status 'ok' or 'failed')")
+            return record
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as error:
@@ -49,17 +54,36 @@ class FitStore:
     def lookup(self, job: FitJob, retry_failed: bool = False) -> FitOutcome | None:
         """The stored outcome of ``job``, or None when it must be fitted."""
         hit = self.cache.get(job.key)
-        if hit is not None:
+        if hit is not None and self._belongs(job, *hit):
             values, meta = hit
-            return FitOutcome(job.key, OK, values, meta.get("fit_seconds", math.nan),
-                              meta.get("transform_seconds", math.nan), meta=meta, cached=True)
+            return FitOutcome(job.key, OK, values, _number(meta.get("fit_seconds")),
+                              _number(meta.get("transform_seconds")), meta=meta, cached=True)
         record = self.read_record(job.key)
-        if record and record.get("status") == FAILED and not retry_failed:
-            return FitOutcome(job.key, FAILED, error=record.get("error", ""), cached=True,
+        if record and record["status"] == FAILED and record.get("infrastructure"):
+            log.info("%s: its last attempt was killed (%s); fitting it again", job.label(), record.get("error", ""))
+            return None
+        if record and record["status"] == FAILED and not retry_failed:
+            return FitOutcome(job.key, FAILED, error=str(record.get("error", "")), cached=True,
                               fit_seconds=_number(record.get("fit_seconds")), meta=record)
         if record and record.get("status") == OK:
             log.warning("%s: the record says ok but its embedding is missing or corrupt; refitting", job.label())
         return None
+
+    def _belongs(self, job: FitJob, values: np.ndarray, meta: dict) -> bool:
+        """Whether a cached entry is this job's embedding: its meta names the job's method, recording and
+        seed, and the values are (n_bins, dim) finite floats (``jobs.check_embedding``)."""
+        problem = next((f"its meta says {name} {meta.get(name)!r}, the fit is of {expected!r}"
+                        for name, expected in (("method", job.method), ("recording", job.recording.id),
+                                               ("seed", job.seed)) if meta.get(name) != expected), None)
+        if problem is None:
+            try:
+                check_embedding(values, job.recording)
+            except ValueError as error:
+                problem = str(error)
+        if problem:
+            log.warning("%s: its cached embedding %s is not its own (%s); refitting", job.label(),
+                        self.cache.path(job.key), problem)
+        return problem is None
 
     def save(self, job: FitJob, outcome: FitOutcome) -> None:
         """Write the embedding (when ok), then the status record."""
@@ -77,7 +101,8 @@ class FitStore:
             "transform_seconds": _json_number(outcome.transform_seconds),
             "dim": int(outcome.values.shape[1]) if outcome.values is not None else None,
             "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "attempt": int(previous.get("attempt", 0)) + 1,
+            "attempt": _count(previous.get("attempt")) + 1,
+            "infrastructure": outcome.infrastructure,
         }
         blob = json.dumps(record, indent=1, sort_keys=True, default=str).encode()
         atomic_write_bytes(self.record_path(job.key), blob)
@@ -93,4 +118,12 @@ def _json_number(value: float) -> float | None:
 
 
 def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)
+    """A stored timing as a float; NaN when absent or not a number (a hand-edited record)."""
+    try:
+        return math.nan if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

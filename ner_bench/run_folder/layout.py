@@ -6,6 +6,7 @@ EVALUATIONS = "evaluations"  # one unit's task rows: evaluations/<key[:2]>/<key>
 SUBMITIT = "submitit"  # SLURM and submitit-local logs: submitit/<job id>/
 RESULTS_PARQUET = "results.parquet"  # the results table for the engine (column types kept)
 RESULTS_CSV = "results.csv"  # the same table for people
+LOCK = ".lock"  # held by the run using the folder (claim.py)
 
 #: the results files in the order they are read
 RESULT_FILES = (RESULTS_PARQUET, RESULTS_CSV)

@@ -7,14 +7,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NerBenchError
-from .files import atomic_write
+from .files import atomic_write_all
 from .layout import RESULT_FILES, RESULTS_CSV, RESULTS_PARQUET
 
 
 def write_results(table: pd.DataFrame, folder: Path) -> None:
-    """Both files, each written atomically."""
-    atomic_write(folder / RESULTS_CSV, lambda stream: table.to_csv(stream, index=False))
-    atomic_write(folder / RESULTS_PARQUET, lambda stream: table.to_parquet(stream, index=False))
+    """Both files, written whole before either replaces its old version (``atomic_write_all``), so that a
+    full disk or a crash while writing leaves the previous pair as it was."""
+    atomic_write_all({folder / RESULTS_PARQUET: lambda stream: table.to_parquet(stream, index=False),
+                      folder / RESULTS_CSV: lambda stream: table.to_csv(stream, index=False)})
 
 
 def results_file(source: str | Path) -> Path:
