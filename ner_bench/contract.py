@@ -13,14 +13,20 @@ The method runs under its ``quick`` budget with its ``check_params`` overrides, 
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from .embedding_output import dtype_problem, finite_problem, shape_problem
 from .jobs import seed_everything
 from .method import Method
 from .recording import Recording
@@ -150,16 +156,14 @@ def _fit_time(seconds: float, train: Recording, limit: float | None) -> CheckRes
 
 
 def _output_checks(embedding: np.ndarray, recording: Recording) -> list[CheckResult]:
-    expected = f"({recording.n_bins}, dim) floats"
-    shape_ok = embedding.ndim == 2 and embedding.shape[0] == recording.n_bins and embedding.shape[1] >= 1
-    dtype_ok = np.issubdtype(embedding.dtype, np.floating)
-    shape = CheckResult("shape and dtype", PASS if shape_ok and dtype_ok else FAIL,
-                        f"{embedding.shape} {embedding.dtype}" + ("" if shape_ok and dtype_ok else f"; expected {expected}"))
-    if not dtype_ok:
-        return [shape, CheckResult("finite values", FAIL, "not checked: the output is not a float array")]
-    bad = int((~np.isfinite(embedding)).sum())
-    return [shape, CheckResult("finite values", FAIL if bad else PASS,
-                               f"{bad} NaN or inf values" if bad else "all finite")]
+    """The run's own output check (``embedding_output``), reported as two lines."""
+    problem = shape_problem(embedding, recording) or dtype_problem(embedding)
+    shape = CheckResult("shape and dtype", FAIL if problem else PASS, problem or f"{embedding.shape} {embedding.dtype}")
+    if problem:
+        return [shape, CheckResult("finite values", FAIL, "not checked: the output is not a (n_bins, dim) real array")]
+    with np.errstate(over="ignore", invalid="ignore"):
+        problem = finite_problem(embedding.astype(np.float32), recording)
+    return [shape, CheckResult("finite values", FAIL if problem else PASS, problem or "all finite as float32")]
 
 
 def _same_seed(cls: type[Method], budget: str, given: dict, train: Recording, recording: Recording, seed: int,
@@ -183,7 +187,9 @@ def _no_behaviour(cls: type[Method], method: Method, recording: Recording, first
     if cls.uses_behavior_at_transform:
         return CheckResult("no behaviour at transform", EXEMPT, "declares uses_behavior_at_transform = True "
                            "(a control whose embedding is behaviour by design)")
-    blanked, error = _attempt(lambda: np.asarray(method.transform(recording.without_behavior())))
+    # a new id too: a method that memoised behaviour by recording id must not find it again
+    stripped = recording.without_behavior().replace(id=f"{recording.id}-blanked")
+    blanked, error = _attempt(lambda: np.asarray(method.transform(stripped)))
     if error:
         return CheckResult("no behaviour at transform", FAIL, f"transform of the blanked recording failed: {error}")
     return _compare("no behaviour at transform", first, blanked, "blanking velocity, position, direction and "
@@ -197,3 +203,37 @@ def _compare(name: str, expected: np.ndarray, actual: np.ndarray, template: str)
     if np.allclose(expected, actual, rtol=RTOL, atol=ATOL):
         return CheckResult(name, PASS, template.format(what=f"the same embedding (max |difference| {difference:.2g})"))
     return CheckResult(name, FAIL, template.format(what=f"a different embedding (max |difference| {difference:.3g})"))
+
+
+# ----------------------------------------------------------------------------- in a process of its own
+RESULTS_MARK = "ner-bench-check-results: "
+
+
+def check_in_subprocess(name: str, *, params: dict[str, Any], plugins: list[str], seed: int, budget: str,
+                        time_limit: float | None) -> list[CheckResult]:
+    """``check_method`` in a fresh Python process, so that a method that ends its process (``os._exit``,
+    a segfault) is reported as a failed check instead of taking the report with it."""
+    request = json.dumps({"name": name, "params": params, "plugins": [str(Path(p).resolve()) for p in plugins],
+                          "seed": seed, "budget": budget, "time_limit": time_limit}, default=str)
+    done = subprocess.run([sys.executable, "-m", "ner_bench.contract", request], capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    marked = [line[len(RESULTS_MARK):] for line in done.stdout.splitlines() if line.startswith(RESULTS_MARK)]
+    if marked:
+        return [CheckResult(**item) for item in json.loads(marked[-1])]
+    tail = (done.stderr.strip().splitlines() or [""])[-1]
+    return [CheckResult("process", FAIL, f"the method ended the check's process (exit code {done.returncode}) "
+                                         f"before any report{': ' + tail if tail else ''}")]
+
+
+def _main(request: str) -> None:
+    from .plugins import discover
+
+    given = json.loads(request)
+    cls = discover(given["plugins"]).get("methods", given["name"])
+    results = check_method(cls, params=given["params"], seed=given["seed"], budget=given["budget"],
+                           time_limit=given["time_limit"])
+    print(RESULTS_MARK + json.dumps([dataclasses.asdict(result) for result in results]), flush=True)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

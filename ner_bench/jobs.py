@@ -28,6 +28,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from . import threads
+from .embedding_output import as_embedding
 from .errors import NerBenchError
 from .hashing import content_key
 from .protocol import Protocol
@@ -159,29 +160,18 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
             if on_start:
                 on_start()
             started = time.perf_counter()
-            method.fit(job.split.train(job.recording), seed=job.seed, device=job.device)
+            recording = job.recording.read_only()  # a method writing into its input fails, alone
+            method.fit(job.split.train(recording), seed=job.seed, device=job.device)
             fitted = time.perf_counter()
-            values = np.asarray(method.transform(job.recording))
+            raw = method.transform(recording)
             transformed = time.perf_counter()
-        check_embedding(values, job.recording)
+        values = as_embedding(raw, job.recording)
     except (Exception, SystemExit) as error:  # SystemExit: a method calling sys.exit() must not end the run
         return FitOutcome(key=job.key, status=FAILED, meta=where,
                           error=f"{type(error).__name__}: {error}\n" + traceback.format_exc(limit=-8))
-    return FitOutcome(key=job.key, status=OK, values=values.astype(np.float32),
+    return FitOutcome(key=job.key, status=OK, values=values,
                       fit_seconds=fitted - started, transform_seconds=transformed - fitted,
                       meta={"params": method.params, **where, "prepare_seconds": prepare_seconds})
-
-
-def check_embedding(values: np.ndarray, recording: Recording) -> None:
-    """A method's output must be (n_bins, dim) finite floats."""
-    if values.ndim != 2 or values.shape[0] != recording.n_bins or values.shape[1] < 1:
-        raise ValueError(f"transform returned shape {values.shape}; expected ({recording.n_bins}, dim) "
-                         f"for recording {recording.id!r}")
-    if not np.issubdtype(values.dtype, np.number):
-        raise ValueError(f"transform returned dtype {values.dtype}; expected floats")
-    if not np.isfinite(values).all():
-        raise ValueError(f"transform returned {int((~np.isfinite(values)).sum())} non-finite values "
-                         f"for recording {recording.id!r}")
 
 
 def describe_device(device: str) -> str:

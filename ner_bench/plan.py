@@ -104,9 +104,22 @@ def task_objects(registry: Registry, given: str | Sequence[str]) -> list[Task]:
 
 
 def load_recordings(registry: Registry, dataset: str, data_dir, subjects, sessions, areas) -> list[Recording]:
+    """The selected recordings of ``dataset``; a dataset plug-in that fails or returns something else than
+    Recordings is named with its file."""
     spec = parse_specs(dataset, "--dataset")[0]
-    dataset_obj: Dataset = registry.get("datasets", spec.name)(data_dir=data_dir, **spec.params)
-    recordings = dataset_obj.recordings(subjects=subjects, sessions=sessions, areas=areas)
+    cls = registry.get("datasets", spec.name)
+    origin = registry.origins.get(("datasets", spec.name), cls.__module__)
+    dataset_obj: Dataset = cls(data_dir=data_dir, **spec.params)
+    try:
+        recordings = list(dataset_obj.recordings(subjects=subjects, sessions=sessions, areas=areas))
+    except NerBenchError:
+        raise
+    except Exception as error:
+        raise NerBenchError(f"dataset {spec.name!r} ({origin}) failed to load: {type(error).__name__}: {error}") from error
+    wrong = [type(item).__name__ for item in recordings if not isinstance(item, Recording)]
+    if wrong:
+        raise NerBenchError(f"dataset {spec.name!r} ({origin}): load() must return Recordings, got "
+                            f"{len(wrong)} {', '.join(sorted(set(wrong)))}")
     log.info("dataset %s: %d recordings", spec, len(recordings))
     return recordings
 
@@ -120,6 +133,16 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
                    method_class=m.cls, prepare_group=m.cls.prepare_group or m.name)
             for m in method_choices for seed in seeds for rec in recordings]
+
+
+def built_in(cls: type) -> bool:
+    """Whether ``cls`` ships with ner-bench (and may run in the runner's own process)."""
+    return cls.__module__.split(".")[0] == "ner_bench"
+
+
+def has_plug_ins(choices: Sequence[MethodChoice], tasks: Sequence[Task]) -> bool:
+    """Whether a method or task that is not built in takes part (its fits and scoring then run isolated)."""
+    return not all(built_in(cls) for cls in [*(c.cls for c in choices), *(type(t) for t in tasks)])
 
 
 def resolved(plugins: Sequence[str | Path]) -> tuple[str, ...]:

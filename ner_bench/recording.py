@@ -15,6 +15,11 @@ HEMISPHERES = ("left", "right", "unknown")
 _BIN_ARRAYS = ("neural", "velocity", "position", "direction", "angle", "trial", "time_in_trial")
 
 
+#: the per-bin arrays of a recording and their types
+ARRAY_FIELDS = {"neural": np.float32, "velocity": np.float64, "position": np.float64, "direction": np.int64,
+                "angle": np.float64, "trial": np.int64, "time_in_trial": np.int64}
+
+
 @dataclass(frozen=True, eq=False)
 class Recording:
     """Neural activity and behaviour of one session x one area, trial-major, fixed-length trials.
@@ -46,9 +51,7 @@ class Recording:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name, dtype in (("neural", np.float32), ("velocity", np.float64), ("position", np.float64),
-                            ("direction", np.int64), ("angle", np.float64), ("trial", np.int64),
-                            ("time_in_trial", np.int64)):
+        for name, dtype in ARRAY_FIELDS.items():
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=dtype))
         _validate(self)
 
@@ -134,6 +137,17 @@ class Recording:
         blank_direction = (self.trial % 2).astype(np.int64)
         return self.replace(velocity=np.zeros_like(self.velocity), position=np.zeros_like(self.position),
                             direction=blank_direction, angle=np.zeros_like(self.angle))
+
+    def read_only(self) -> "Recording":
+        """The same recording with read-only views of its arrays: what a method or task is handed, so that
+        one that writes into its input fails with a clear error instead of corrupting what the next method
+        sees (and what the cache keys were computed from)."""
+        views = {}
+        for name in ARRAY_FIELDS:
+            view = getattr(self, name).view()
+            view.flags.writeable = False
+            views[name] = view
+        return self.replace(**views)
 
     def replace(self, **changes: Any) -> "Recording":
         return dataclasses.replace(self, **changes)

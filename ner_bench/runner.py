@@ -18,8 +18,8 @@ from .execution.chooser import set_up_first
 from .execution.slurm import SlurmOptions
 from .jobs import OK, SKIPPED, FitJob, FitOutcome
 from .method import Method
-from .plan import (ScoringPlan, checked_seeds, choose_methods, fit_key, fit_needed, load_recordings, method_skips, needed_fits,
-                   plan_fit_jobs, plan_units, resolved, task_objects, task_units)
+from .plan import (ScoringPlan, checked_seeds, choose_methods, fit_key, fit_needed, has_plug_ins, load_recordings,
+                   method_skips, needed_fits, plan_fit_jobs, plan_units, resolved, task_objects, task_units)
 from .plugins import discover
 from .protocol import get_protocol
 from .recording import Recording
@@ -136,6 +136,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     folder = RunFolder(out) if out else None
     plan = ScoringPlan(planned, fit_jobs, splits, chosen_protocol, folder.evaluations() if folder else None,
                        code_fingerprint(tasks_) if folder else "", plugin_files=resolved(plugins))
+    options.isolate = has_plug_ins(method_choices, tasks_)
     with folder.claimed() if folder else contextlib.nullcontext():
         outcomes = fit_all(fit_jobs, folder, options, retry_failed=retry_failed, scoring=plan)
         table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
@@ -272,6 +273,8 @@ def fit_embeddings(methods: str | Sequence[str | Method] = "pca", dataset: str =
     skips = method_skips(choices, recordings, splits)
     jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
     folder = RunFolder(out) if out else None
+    options = options or ExecutionOptions()
+    options.isolate = options.isolate or has_plug_ins(choices, [])
     with folder.claimed() if folder else contextlib.nullcontext():
         outcomes = fit_all([job for job in jobs if fit_key(job) not in skips], folder, options)
     fitted = []

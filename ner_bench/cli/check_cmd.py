@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .options import add_plugin_option
-from ..contract import all_passed, check_method, format_report
+from ..contract import all_passed, check_in_subprocess, format_report
 from ..method import BUDGETS
 from ..plugins import discover
 from ..specs import parse_spec
@@ -31,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
     registry = discover(args.plugin)
     cls = registry.get("methods", spec.name)
     cls(budget=args.budget, **{**cls.check_params, **spec.params})  # bad parameters: a one-line error
-    results = check_method(cls, params=spec.params, seed=args.seed, budget=args.budget,
-                           time_limit=args.time_limit)
+    results = check_in_subprocess(spec.name, params=spec.params, plugins=args.plugin, seed=args.seed,
+                                  budget=args.budget, time_limit=args.time_limit)
     print(format_report(spec.name, results, origin=registry.origins[("methods", spec.name)]))
     return 0 if all_passed(results) else 1

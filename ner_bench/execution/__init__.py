@@ -1,8 +1,8 @@
 """Executors run jobs (fits, and the scoring that follows them) and yield ``(job, outcome)`` pairs as they
 finish.
 
-- ``local``: with ``jobs=1`` and no timeout, fits run in this process, one after the other; otherwise
-  on worker processes (``local_pool.py``, which picks jobs with ``chooser.py``), optionally pinned to GPUs, with an optional per-fit timeout.
+- ``local``: with ``jobs=1``, no timeout and only built-in methods and tasks, fits run in this process,
+  one after the other; otherwise (a plug-in takes part: ``isolate``) on worker processes (``local_pool.py``, which picks jobs with ``chooser.py``), optionally pinned to GPUs, with an optional per-fit timeout.
 - ``slurm``: one SLURM array task per fit through submitit (``slurm.py``; jobs travel as bytes, ``wire.py``).
 - ``submitit-local``: the SLURM code path run by submitit's local executor (CI, workstations).
 
@@ -50,6 +50,9 @@ class ExecutionOptions:
     slurm: SlurmOptions = field(default_factory=SlurmOptions)
     #: progress bar on stderr; None: only when stderr is a terminal
     progress: bool | None = None
+    #: run even ``jobs=1`` on a worker process: the runner sets it when a plug-in (a method or task that is
+    #: not built in) takes part, so that one ending its process (``os._exit``, a segfault) fails alone
+    isolate: bool = False
 
     def check(self) -> None:
         if self.executor not in EXECUTORS:
@@ -87,7 +90,7 @@ def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None
     queue = jobs if isinstance(jobs, deque) else deque(jobs)
     if not queue:
         return
-    if options.executor == "local" and not options.in_process:
+    if options.executor == "local" and (not options.in_process or (options.isolate and os.name == "posix")):
         workers = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
         yield from WorkerPool(workers, options.timeout, folder).run(queue)  # workers start on demand
     elif options.executor == "local":

@@ -153,7 +153,8 @@ def submit(jobs: Sequence[FitJob], options: SlurmOptions, folder: RunFolder, *, 
         executor.update_parameters(**_parameters(method, dict(wanted), options, timeout))
         try:
             with executor.batch():
-                handles = [executor.submit(run_encoded_job, encode_job(job), folder, count) for job in group]
+                handles = [executor.submit(run_encoded_job, encode_job(job), folder, count, timeout)
+                           for job in group]
         except FileNotFoundError as error:
             raise NerBenchError(off_cluster.format(f"{error.filename or 'sbatch'} not found")) from None
         log.info("submitted %d %s fits (%s)", len(group), method, dict(wanted))

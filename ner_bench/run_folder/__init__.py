@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 
+from ..errors import NerBenchError
 from ..jobs import FitJob, FitOutcome, ScoringJob, ScoringOutcome
 from .embeddings import EmbeddingCache
 from .evaluations import EvaluationStore, code_fingerprint, evaluation_key
@@ -92,7 +93,13 @@ class RunFolder:
                 evaluations.put(item.stored_as, score.rows)
 
     def write_results(self, table: pd.DataFrame) -> None:
-        write_results(table, self.root)
+        """Both results files; a failure (a full disk) keeps the previous pair and says that the fits and
+        scores are kept: a rerun writes the table without computing anything again."""
+        try:
+            write_results(table, self.root)
+        except OSError as error:
+            raise NerBenchError(f"could not write the results table into {self.root} ({error}); every fit and "
+                                "score is kept in the folder, so a rerun writes it without recomputing") from None
 
     def has_embeddings(self) -> bool:
         return self.cache_dir.is_dir()

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..jobs import FAILED, OK, FitJob, FitOutcome, check_embedding
+from ..embedding_output import finite_problem, shape_problem
+from ..jobs import FAILED, OK, FitJob, FitOutcome
 from .embeddings import EmbeddingCache
 from .files import atomic_write_bytes
 
@@ -71,15 +72,14 @@ class FitStore:
 
     def _belongs(self, job: FitJob, values: np.ndarray, meta: dict) -> bool:
         """Whether a cached entry is this job's embedding: its meta names the job's method, recording and
-        seed, and the values are (n_bins, dim) finite floats (``jobs.check_embedding``)."""
+        seed, and the values are (n_bins, dim) finite float32 (``embedding_output``)."""
         problem = next((f"its meta says {name} {meta.get(name)!r}, the fit is of {expected!r}"
                         for name, expected in (("method", job.method), ("recording", job.recording.id),
                                                ("seed", job.seed)) if meta.get(name) != expected), None)
         if problem is None:
-            try:
-                check_embedding(values, job.recording)
-            except ValueError as error:
-                problem = str(error)
+            problem = (shape_problem(values, job.recording) or
+                       ("" if values.dtype == np.float32 else f"dtype {values.dtype}, not float32") or
+                       finite_problem(values, job.recording)) or None
         if problem:
             log.warning("%s: its cached embedding %s is not its own (%s); refitting", job.label(),
                         self.cache.path(job.key), problem)

@@ -1,0 +1,103 @@
+"""Fault battery: concurrent runs into one folder, crashes between writes, full disks, unwritable folders."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+
+import pandas as pd
+import pytest
+
+from ner_bench.errors import NerBenchError
+from ner_bench.run_folder.embeddings import EmbeddingCache
+from ner_bench.run_folder.evaluations import EvaluationStore
+from ner_bench.runner import run
+
+from .common import SMALL, cli, comparable, run_cli
+
+RUN = ("run", "--methods", "pca,random", "--dataset", SMALL)
+
+
+def full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def both_tables(out) -> pd.DataFrame:
+    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    parquet = pd.read_parquet(out / "results.parquet")
+    assert len(csv) == len(parquet) and list(csv.columns) == list(parquet.columns)
+    pd.testing.assert_series_equal(csv["value"], parquet["value"], check_dtype=False)
+    return parquet
+
+
+@pytest.mark.parametrize("folder_state", ["fresh", "cached"])
+def test_two_identical_runs_at_once_both_succeed_and_leave_a_single_runs_table(tmp_path, folder_state):
+    single = tmp_path / "single"
+    assert run_cli(*RUN, "--out", str(single)).returncode == 0
+    shared = tmp_path / "shared"
+    if folder_state == "cached":
+        assert run_cli(*RUN, "--out", str(shared)).returncode == 0
+    runs = [subprocess.Popen(cli(*RUN, "--out", str(shared)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [process.communicate(timeout=300) for process in runs]
+    assert [process.returncode for process in runs] == [0, 0], outputs
+    pd.testing.assert_frame_equal(comparable(both_tables(shared)), comparable(both_tables(single)))
+    assert not [p for p in shared.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_two_different_task_lists_at_once_leave_valid_tables(tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.Popen(cli(*RUN, "--task", "within-session", "--out", str(out)), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(cli(*RUN, "--task", "latent-correlation,cross-session", "--out", str(out)),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
+    tasks = set(both_tables(out)["task"])
+    assert tasks in ({"within-session"}, {"latent-correlation", "cross-session"})  # the later run's own table
+
+
+def test_a_failure_while_writing_the_results_keeps_the_previous_pair(tmp_path, monkeypatch):
+    run(methods="pca", dataset=SMALL, out=tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in ("results.csv", "results.parquet")}
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)  # the parquet file is written first, then this fails
+    with pytest.raises(NerBenchError, match="could not write the results table.*rerun writes it"):
+        run(methods="pca,random", dataset=SMALL, out=tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_fit_that_cannot_be_stored_fails_alone_naming_the_full_disk(tmp_path, monkeypatch):
+    original = EmbeddingCache.put
+
+    def put(self, key, values, meta):
+        if meta.get("method") == "random":
+            full_disk()
+        return original(self, key, values, meta)
+
+    monkeypatch.setattr(EmbeddingCache, "put", put)
+    table = run(methods="pca,random", dataset=SMALL, out=tmp_path)
+    assert (table.loc[table["method"] == "pca", "status"] == "ok").all()
+    failed = table[table["method"] == "random"]
+    assert (failed["status"] == "failed").all() and failed["error"].str.contains("No space left on device").all()
+
+
+def test_scores_that_cannot_be_stored_are_still_reported(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(EvaluationStore, "put", full_disk)
+    table = run(methods="pca", dataset=SMALL, out=tmp_path)
+    assert (table["status"] == "ok").all() and "could not be kept" in caplog.text
+
+
+@pytest.mark.parametrize("make", ["a file", "results.csv a folder", "cache a file"])
+def test_an_unwritable_out_fails_before_any_fit_in_one_line(tmp_path, make):
+    out = tmp_path / "out"
+    if make == "a file":
+        out.write_text("not a folder")
+    else:
+        out.mkdir()
+        (out / make.split()[0]).mkdir() if make.endswith("folder") else (out / "cache").write_text("x")
+    done = run_cli(*RUN, "--out", str(out))
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot be written" in lines[0], done.stderr
+    assert not (out / "fits").is_dir() if out.is_dir() else True
