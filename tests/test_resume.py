@@ -56,7 +56,7 @@ def workers_of(out: Path) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"ner_bench.execution.local_pool" in cmdline and str(out).encode() in cmdline:
+        if b"ner_bench.execution.worker" in cmdline and str(out).encode() in cmdline:
             found.append(int(proc.name))
     return found
 

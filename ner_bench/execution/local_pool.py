@@ -1,6 +1,6 @@
 """Local worker processes (``--executor local --jobs N``, ``--gpus 0,1 --jobs-per-gpu K``).
 
-Each worker is a fresh Python process (``python -m ner_bench.execution.local_pool``; never a fork, since torch and
+Each worker is a fresh Python process (``python -m ner_bench.execution.worker``; never a fork, since torch and
 fork do not mix) that runs one job at a time: a fit, which it stores in the run folder itself, or the
 scoring of one method's embeddings (``jobs.ScoringJob``). Jobs reach it as
 bytes over a socket (see ``wire.py``), so the caller's ``__main__`` is never re-imported: scripts
@@ -158,7 +158,7 @@ class WorkerPool:
         env = worker_environment(threads=self.threads)  # before the worker imports numba or torch
         if slot.gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = slot.gpu
-        command = [sys.executable, "-m", "ner_bench.execution.local_pool", str(child_end.fileno()),
+        command = [sys.executable, "-m", "ner_bench.execution.worker", str(child_end.fileno()),
                    str(os.getpid()), str(self.folder.root) if self.folder else ""]
         with child_end:
             slot.process = subprocess.Popen(command, env=env, pass_fds=(child_end.fileno(),))
@@ -308,6 +308,3 @@ def _release_memory() -> None:
     if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
         torch.cuda.empty_cache()
 
-
-if __name__ == "__main__":
-    serve(int(sys.argv[1]), int(sys.argv[2]), RunFolder(sys.argv[3]) if sys.argv[3] else None)

@@ -98,8 +98,8 @@ class RunFolder:
         try:
             write_results(table, self.root)
         except OSError as error:
-            raise NerBenchError(f"could not write the results table into {self.root} ({error}); every fit and "
-                                "score is kept in the folder, so a rerun writes it without recomputing") from None
+            raise NerBenchError(f"could not write the results table into {self.root} ({error}); the previous "
+                                "table is unchanged, and the fits and scores stored so far are kept for a rerun") from None
 
     def has_embeddings(self) -> bool:
         return self.cache_dir.is_dir()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
+import signal
 import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -61,7 +64,7 @@ def test_a_failure_while_writing_the_results_keeps_the_previous_pair(tmp_path, m
     run(methods="pca", dataset=SMALL, out=tmp_path)
     before = {name: (tmp_path / name).read_bytes() for name in ("results.csv", "results.parquet")}
     monkeypatch.setattr(pd.DataFrame, "to_csv", full_disk)  # the parquet file is written first, then this fails
-    with pytest.raises(NerBenchError, match="could not write the results table.*rerun writes it"):
+    with pytest.raises(NerBenchError, match="could not write the results table.*kept for a rerun"):
         run(methods="pca,random", dataset=SMALL, out=tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
@@ -101,3 +104,20 @@ def test_an_unwritable_out_fails_before_any_fit_in_one_line(tmp_path, make):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot be written" in lines[0], done.stderr
     assert not (out / "fits").is_dir() if out.is_dir() else True
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="RLIMIT_FSIZE on Linux")
+def test_a_real_write_limit_on_worker_processes_fails_the_fits_alone_and_leaves_no_partial_files(tmp_path):
+    """Not a simulation: every process of the run (workers inherit it) may write files of 9 kB at most, so
+    storing an embedding fails with EFBIG inside the workers, as a full disk would with ENOSPC."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (9000, 9000))
+
+    out = tmp_path / "out"
+    done = subprocess.run(cli(*RUN, "--jobs", "2", "--out", str(out)), preexec_fn=limit, capture_output=True,
+                          text=True, timeout=300)
+    errors = [line for line in done.stderr.splitlines() if "failed: could not store the fit" in line]
+    assert done.returncode == 2 and len(errors) == 6 and all("File too large" in line for line in errors)
+    assert "could not write the results table" in done.stderr.splitlines()[-1]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")] and not (out / "results.csv").exists()
