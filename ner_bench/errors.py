@@ -11,3 +11,11 @@ class RecordingError(NerBenchError, ValueError):
 
 class PluginError(NerBenchError):
     """A plug-in name is unknown, or a plug-in file defines nothing usable."""
+
+
+class ArgumentError(NerBenchError, ValueError):
+    """An argument's value is out of range or malformed (``seeds=[0, 0]``, ``dim=0``)."""
+
+
+class ArgumentTypeError(NerBenchError, TypeError):
+    """An argument of the Python API has the wrong type (``seeds="0,1"``, ``methods=[42]``)."""

@@ -72,6 +72,8 @@ class FitJob:
     method_class: type | None = None
     #: the method's ``prepare_group``: which fits share a once-per-process set-up (not part of the key)
     prepare_group: str = ""
+    #: what of the method's code the fit depends on (``provenance.code_identity``): part of the key
+    code: str = ""
     #: ``--timeout`` limits fits
     timed: ClassVar[bool] = True
 
@@ -82,7 +84,7 @@ class FitJob:
         return content_key(self.key_fields())
 
     def key_fields(self) -> dict[str, Any]:
-        return {"method": self.method, "params": self.params, "version": self.method_version,
+        return {"method": self.method, "params": self.params, "version": self.method_version, "code": self.code,
                 "recording": self.recording.id, "data": data_hash(self.recording),
                 "split": self.split.key(), "seed": self.seed}
 

@@ -14,15 +14,16 @@ import logging
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from . import threads
 from .dataset import Dataset
-from .errors import NerBenchError
+from .errors import ArgumentError, ArgumentTypeError, NerBenchError
 from .jobs import OK, SKIPPED, FitJob, FitOutcome, ScoringItem, ScoringJob, ScoringOutcome
 from .method import Method
 from .plugins import Registry
 from .protocol import Protocol
+from .provenance import code_identity
 from .recording import Recording
 from .run_folder import canonical_params, evaluation_key
 from .run_folder.evaluations import EvaluationStore
@@ -51,11 +52,15 @@ class MethodChoice:
         return self.instance.skip(train)
 
 
-def choose_methods(registry: Registry, methods: str | Sequence[str | Method], budget: str) -> list[MethodChoice]:
-    if isinstance(methods, str):
-        specs: list[Spec | Method] = parse_specs(methods)
-    else:
-        specs = [m if isinstance(m, Method) else parse_specs(m)[0] for m in methods]
+def choose_methods(registry: Registry, methods: str | Method | type | Sequence[str | Method | type],
+                   budget: str) -> list[MethodChoice]:
+    """The methods of ``--methods`` (a spec string) or of the Python API: names or specs, Method instances,
+    Method classes (fitted with their defaults), or a list of them; ``all`` is every method in ``all``."""
+    if isinstance(methods, (str, Method)) or isinstance(methods, type):
+        methods = [methods] if not isinstance(methods, str) else parse_specs(methods)
+    if not isinstance(methods, Iterable):
+        raise ArgumentTypeError(f"methods: expected names, Method instances or classes, got {methods!r}")
+    specs = [_method_spec(m) for m in methods]
     if any(isinstance(s, Spec) and s.name == "all" for s in specs):
         specs = [Spec(name) for name in sorted(registry.methods) if registry.methods[name].in_all]
     choices = []
@@ -63,29 +68,44 @@ def choose_methods(registry: Registry, methods: str | Sequence[str | Method], bu
         if isinstance(spec, Method):
             choices.append(MethodChoice(type(spec), spec.params, spec))
             continue
-        cls = registry.get("methods", spec.name)
-        instance = cls(budget=budget, **spec.params)
-        choices.append(MethodChoice(cls, instance.params, instance, spec.params))
+        cls = spec if isinstance(spec, type) else registry.get("methods", spec.name)
+        given = {} if isinstance(spec, type) else spec.params
+        instance = cls(budget=budget, **given)
+        choices.append(MethodChoice(cls, instance.params, instance, given))
     if not choices:
-        raise NerBenchError("argument --methods: no method given")
+        raise ArgumentError("argument --methods: no method given")
     return choices
+
+
+def _method_spec(method: object) -> Spec | Method | type:
+    if isinstance(method, (Spec, Method)) or (isinstance(method, type) and issubclass(method, Method)):
+        return method
+    if isinstance(method, str):
+        return parse_specs(method)[0]
+    raise ArgumentTypeError(f"methods: expected a name, a Method instance or a Method class, got {method!r}")
 
 
 #: numpy's seeds: 0 .. 2**32 - 1
 MAX_SEED = 2**32 - 1
 
 
-def checked_seeds(seeds: Sequence[int]) -> list[int]:
-    """The seeds, each once and in numpy's range (a repeat would double every row of the table)."""
+def checked_seeds(seeds: int | Sequence[int]) -> list[int]:
+    """The seeds as a list, each once and in numpy's range (a repeat would double every row of the table).
+    One int is one seed; a string is refused (``"0,1"`` is the command line's spelling of ``[0, 1]``)."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        hint = " (the command line's --seeds 0,1 is seeds=[0, 1] here)" if isinstance(seeds, str) else ""
+        raise ArgumentTypeError(f"seeds: expected an int or a list of ints, got {seeds!r}{hint}")
     seeds = list(seeds)
     if not seeds:
-        raise NerBenchError("argument --seeds: no seed given")
-    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-    if repeated:
-        raise NerBenchError(f"argument --seeds: seed(s) {', '.join(map(str, repeated))} given more than once")
+        raise ArgumentError("argument --seeds: no seed given")
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, numbers.Integral) or not 0 <= s <= MAX_SEED]
     if bad:
-        raise NerBenchError(f"argument --seeds: expected integers from 0 to {MAX_SEED}, got {', '.join(map(repr, bad))}")
+        raise ArgumentError(f"argument --seeds: expected integers from 0 to {MAX_SEED}, got {', '.join(map(repr, bad))}")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise ArgumentError(f"argument --seeds: seed(s) {', '.join(map(str, repeated))} given more than once")
     return [int(s) for s in seeds]
 
 
@@ -131,7 +151,7 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
     plugin_files = resolved(plugins)
     return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
-                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name)
+                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name, code=code_identity(m.cls))
             for m in method_choices for seed in seeds for rec in recordings]
 
 

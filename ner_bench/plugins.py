@@ -122,15 +122,19 @@ def _add_entry_point(registry: Registry, entry: importlib.metadata.EntryPoint) -
 
 
 def load_plugin_file(path: str | Path) -> ModuleType:
-    """Import a user's plug-in file under a private module name derived from its absolute path."""
+    """Import a user's plug-in file under a private module name derived from its absolute path; a file
+    edited since it was imported in this session is imported again (a notebook sees the edit)."""
     file = Path(path).expanduser().resolve()
     if not file.is_file() or file.suffix != ".py":
         raise PluginError(f"plug-in file {path}: not found or not a .py file")
     module_name = "ner_bench_plugin_" + hashlib.sha1(str(file).encode()).hexdigest()[:12]
-    if module_name in sys.modules:
-        return sys.modules[module_name]
+    source_hash = hashlib.sha256(file.read_bytes()).hexdigest()
+    loaded = sys.modules.get(module_name)
+    if loaded is not None and getattr(loaded, "__ner_bench_source_hash__", None) == source_hash:
+        return loaded
     spec = importlib.util.spec_from_file_location(module_name, file)
     module = importlib.util.module_from_spec(spec)
+    module.__ner_bench_source_hash__ = source_hash
     sys.modules[module_name] = module  # dataclasses and pickling look the module up by name
     try:
         spec.loader.exec_module(module)

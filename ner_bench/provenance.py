@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
+import inspect
 import json
 import platform
 import socket
+from pathlib import Path
 
 from . import threads
 
@@ -37,3 +40,18 @@ def versions_json() -> str:
 
 def host() -> str:
     return socket.gethostname()
+
+
+def code_identity(cls: type) -> str:
+    """What of a method's code its fits depend on, for the fit key: for a built-in method ner-bench's
+    version (the method's own ``version`` is in the key too); for a plug-in a hash of its source file (or
+    of the class's source, for a class defined in a notebook), so that an edit refits without a ``version``
+    bump."""
+    if cls.__module__.split(".")[0] == "ner_bench":
+        return f"ner-bench {versions().get('ner-bench', '')}"
+    try:
+        source = inspect.getsourcefile(cls)
+        text = Path(source).read_bytes() if source and Path(source).is_file() else inspect.getsource(cls).encode()
+    except (OSError, TypeError):
+        return "source unknown"
+    return "source " + hashlib.sha256(text).hexdigest()[:16]

@@ -20,8 +20,12 @@ COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "tra
 #: interrupted-and-resumed run and an uninterrupted one, everything else must not
 VOLATILE_COLUMNS = ("fit_seconds", "transform_seconds", "cached", "host", "fit_host", "fit_device")
 
-#: the headline numbers shown in the run summary: (decoder, target, metric)
-HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
+#: the headline numbers shown in the run summary: (decoder, target, metric) -> the column's label
+HEADLINE = {("linear", "velocity", "r2"): "velocity R^2 (linear)",
+            ("linear", "position", "r2"): "position R^2 (linear)",
+            ("logistic", "direction", "peak_accuracy"): "peak direction accuracy (logistic)",
+            ("pearson", "latent_trajectory", "trajectory_contrast_r"): "trajectory contrast r",
+            ("trajectory-logistic", "trial_type", "balanced_accuracy"): "curved vs straight balanced accuracy"}
 
 
 def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str) -> pd.DataFrame:
@@ -57,20 +61,25 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean test score per task x method over units and seeds, for the headline metrics."""
+    """Mean test-trial score per task x pair type x method over units and seeds, for the headline metrics
+    (the decoder is in each column's name); a pair task's same-recording rows (its diagonal) are a row of
+    their own. A task with none of the headline metrics still gets its rows (with its counts)."""
     ok = table[(table["status"] == OK) & (table["split"] == "test")]
+    keys = ["task", "pair_type", "method"]
     parts = []
-    for decoder, target, metric in HEADLINE:
+    for (decoder, target, metric), label in HEADLINE.items():
         part = ok[(ok["decoder"] == decoder) & (ok["target"] == target) & (ok["metric"] == metric)]
         if len(part):
-            parts.append(part.groupby(["task", "method"])["value"].mean().rename(f"{target} {metric}"))
+            parts.append(part.groupby(keys, sort=False)["value"].mean().rename(f"{label}"))
     result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
+    units = table.drop_duplicates([*keys, "train_unit", "test_unit", "seed"]).groupby(keys, sort=False).size()
+    result = result.join(units.rename("units").astype("Int64"), how="outer") if len(result) else \
+        units.rename("units").astype("Int64").to_frame()
     for status in (FAILED, SKIPPED):
-        rows = table[table["status"] == status]
+        rows = table[table["status"] == status].drop_duplicates([*keys, "train_unit", "test_unit", "seed"])
         if len(rows):
             column = f"{status} units"
-            counts = rows.groupby(["task", "method"]).size().rename(column).astype("Int64")
-            result = result.join(counts, how="outer") if len(result) else counts.to_frame()
+            result = result.join(rows.groupby(keys).size().rename(column).astype("Int64"), how="left")
             result[column] = result[column].fillna(0)
     return result
 
@@ -84,12 +93,14 @@ def failures(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def format_summary(table: pd.DataFrame) -> str:
+    """The summary as text, saying what its numbers are."""
     frame = summary(table)
     if frame.empty:
         return "no results"
+    caption = "mean over units and seeds, test trials; a pair task's 'same recording' rows are its diagonal"
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
                            "{:.3f}".format):
-        return frame.to_string(na_rep="-")
+        return f"{caption}\n{frame.to_string(na_rep='-')}"
 
 
 

@@ -38,7 +38,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         areas: Sequence[str] = (), device: str = "cpu", executor: str = "local", jobs: int = 1,
         train_fraction: float = 0.8, gpus: Sequence[str | int] = (), jobs_per_gpu: int = 1,
         timeout: float | None = None, retry_failed: bool = False, slurm: SlurmOptions | None = None,
-        progress: bool | None = None) -> pd.DataFrame:
+        progress: bool | None = None, fresh: bool = False, task: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Run methods x tasks on a dataset and return the tidy results table (also written to ``out``).
 
     Parameters
@@ -85,14 +85,20 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         Partition, time, resources of ``executor="slurm"``.
     progress : bool or None
         A progress bar on stderr; None: only when stderr is a terminal.
+    fresh : bool
+        Write only this run's rows to ``out``'s results table. By default the table accumulates: it keeps
+        the rows of earlier runs into the folder that this run did not redo (other methods, tasks, options).
+    task : str or sequence of str, optional
+        ``tasks`` as the command line spells it (``--task``); give one or the other.
 
     Returns
     -------
     pandas.DataFrame
-        One row per number (``ner_bench.results.COLUMNS``): task, method and parameters, recordings and
-        pair type, seed, decoder, target, metric, value, status (``ok``, ``failed`` with its error, or
-        ``skipped`` with the reason), protocol and versions. ``attrs["fits"]`` counts the fits planned,
-        found in the run folder, run now and failed.
+        This run's rows, one per number (``ner_bench.results.COLUMNS``): task, method and parameters,
+        recordings and pair type, seed, decoder, target, metric, value, status (``ok``, ``failed`` with its
+        error, or ``skipped`` with the reason), protocol and versions. ``attrs["fits"]`` counts the fits
+        planned, found in the run folder, run now and failed; ``attrs["folder_rows"]`` the rows of the
+        folder's accumulated table.
 
     Notes
     -----
@@ -112,6 +118,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     >>> velocity.groupby("test_unit")["value"].size().tolist()
     [1, 1, 1]
     """
+    tasks = one_of_tasks(tasks, task)
     gpus = tuple(str(g) for g in gpus)
     if gpus and device == "cpu":
         device = "cuda"  # --gpus means the fits run on them
@@ -142,8 +149,17 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         table = make_table(plan.all_rows(), protocol=chosen_protocol, budget=budget, device=device)
         table.attrs["fits"] = fit_counts(fit_jobs, outcomes)
         if folder:
-            folder.write_results(table)
+            table.attrs["folder_rows"] = len(folder.write_results(table, fresh=fresh))
     return table
+
+
+def one_of_tasks(tasks: str | Sequence[str], task: str | Sequence[str] | None) -> str | Sequence[str]:
+    """``tasks``, or ``task`` (the command line's spelling) when that is the one given."""
+    if task is None:
+        return tasks
+    if tasks != "within-session":
+        raise TypeError("run(): give tasks= or task= (the same argument), not both")
+    return task
 
 
 def fit_all(fit_jobs: list[FitJob], folder: RunFolder | None, options: ExecutionOptions | None = None, *,

@@ -17,6 +17,7 @@ processes and SLURM jobs as it is.
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -32,7 +33,9 @@ from .claim import check_writable, exclusive
 from .fit_records import FitStore
 from .params import canonical_params, parse_params
 from .layout import RESULT_FILES
-from .results_files import read_table, results_file, write_results
+from .results_files import accumulated, read_table, results_file, write_results
+
+log = logging.getLogger(__name__)
 
 __all__ = ["RESULT_FILES", "RunFolder", "canonical_params", "code_fingerprint", "evaluation_key", "parse_params",
            "read_table", "results_file"]
@@ -92,14 +95,27 @@ class RunFolder:
             if item.stored_as and score is not None and score.status == "ok":
                 evaluations.put(item.stored_as, score.rows)
 
-    def write_results(self, table: pd.DataFrame) -> None:
-        """Both results files; a failure (a full disk) keeps the previous pair and says that the fits and
-        scores are kept: a rerun writes the table without computing anything again."""
+    def write_results(self, table: pd.DataFrame, *, fresh: bool = False) -> pd.DataFrame:
+        """Write the folder's table: this run's rows plus, unless ``fresh``, the rows of earlier runs into the
+        folder that this one did not redo (``results_files.accumulated``); returns what was written. A
+        failure (a full disk) keeps the previous pair and says what is kept."""
+        whole = table if fresh else accumulated(table, self.previous_results())
         try:
-            write_results(table, self.root)
+            write_results(whole, self.root)
         except OSError as error:
             raise NerBenchError(f"could not write the results table into {self.root} ({error}); the previous "
                                 "table is unchanged, and the fits and scores stored so far are kept for a rerun") from None
+        return whole
+
+    def previous_results(self) -> pd.DataFrame:
+        """The folder's results table, empty when there is none or it cannot be read (said in a warning)."""
+        if not any((self.root / name).exists() for name in layout.RESULT_FILES):
+            return pd.DataFrame()
+        try:
+            return read_table(self.root)[0]
+        except NerBenchError as error:
+            log.warning("%s; the new table replaces it", error)
+            return pd.DataFrame()
 
     def has_embeddings(self) -> bool:
         return self.cache_dir.is_dir()

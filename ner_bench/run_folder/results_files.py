@@ -41,3 +41,25 @@ def read_table(source: str | Path) -> tuple[pd.DataFrame, Path]:
     except Exception as error:  # a truncated parquet, a CSV that is not one
         raise NerBenchError(f"results {path}: cannot be read ({type(error).__name__}: {error})") from None
     return table, path
+
+
+#: what names one scored unit: a rerun of it replaces its failed or skipped rows
+UNIT_KEY = ["task", "method", "method_params", "dataset", "train_unit", "test_unit", "seed", "protocol"]
+
+
+def accumulated(new: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """The folder's table after a run: the run's rows, then the previous rows it did not redo. A previous
+    row is redone when a new row has its identity (``row_identity``), and a previous failed or skipped row
+    when the run scored its unit again; rows of other methods, tasks or options are kept."""
+    from ..row_identity import identity_frame  # pandas-heavy helpers stay out of the package import
+
+    if previous.empty:
+        return new
+    both = pd.concat([new, previous], ignore_index=True)
+    identities = identity_frame(both)
+    redone = identities.duplicated(keep="first").to_numpy()[len(new):]
+    keys = both[UNIT_KEY].astype(str).agg("|".join, axis=1)
+    scored = set(keys[: len(new)])
+    stale = (previous["status"].to_numpy() != "ok") & keys[len(new):].isin(scored).to_numpy()
+    kept = previous[~(redone | stale)]
+    return pd.concat([new, kept], ignore_index=True) if len(kept) else new

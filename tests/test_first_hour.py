@@ -1,0 +1,95 @@
+"""A new user's first hour: the Python API checks its input, a run folder accumulates its results, and the
+summary says what its numbers are."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import ner_bench as nb
+from ner_bench.builtins.methods.pca import PCA
+from ner_bench.results import format_summary
+
+SMALL = "synthetic[n_sessions=1,n_s1_sessions=0,n_trials=24,n_neurons=12]"
+
+
+def test_seeds_take_an_int_or_a_list_of_ints_and_refuse_a_string():
+    assert set(nb.run(methods="pca", seeds=5, out=None, dataset=SMALL)["seed"]) == {5}
+    with pytest.raises(TypeError, match=r"seeds=\[0, 1\] here"):
+        nb.run(seeds="0,1", out=None, dataset=SMALL)
+    with pytest.raises(ValueError, match="given more than once"):
+        nb.run(seeds=[0, 0], out=None, dataset=SMALL)
+
+
+def test_methods_take_names_instances_and_classes_and_refuse_anything_else():
+    table = nb.run(methods=[PCA, PCA(dim=2), "random"], out=None, dataset=SMALL)
+    assert set(table["method"]) == {"pca", "random"} and len(table.groupby(["method", "method_params"])) == 3
+    with pytest.raises(TypeError, match="got 42"):
+        nb.run(methods=[42], out=None, dataset=SMALL)
+
+
+def test_task_is_accepted_as_the_command_line_spells_it():
+    assert set(nb.run(task="cross-session", out=None, dataset="synthetic[n_sessions=2,n_s1_sessions=0,"
+                                                                 "n_trials=24]")["task"]) == {"cross-session"}
+    with pytest.raises(TypeError, match="not both"):
+        nb.run(tasks="cross-session", task="within-session", out=None, dataset=SMALL)
+
+
+def test_a_run_folder_accumulates_what_it_scored(tmp_path):
+    first = nb.run(methods="pca,random", out=tmp_path, dataset=SMALL)
+    second = nb.run(methods="pca[dim=2]", out=tmp_path, dataset=SMALL)
+    folder = pd.read_parquet(tmp_path / "results.parquet")
+    assert len(folder) == len(first) + len(second) == second.attrs["folder_rows"]
+    again = nb.run(methods="random", out=tmp_path, dataset=SMALL)  # redone: replaced, not repeated
+    assert len(pd.read_parquet(tmp_path / "results.parquet")) == len(folder) and len(again) < len(folder)
+    nb.run(methods="random", out=tmp_path, dataset=SMALL, fresh=True)
+    assert set(pd.read_parquet(tmp_path / "results.parquet")["method"]) == {"random"}
+
+
+def test_a_rerun_replaces_the_failed_rows_of_the_units_it_scores(tmp_path):
+    from ner_bench.runner import run
+
+    table = run(methods="pca", out=tmp_path, dataset=SMALL)
+    failed = table.iloc[:1].assign(status="failed", decoder=None, target=None, metric=None, value=float("nan"))
+    pd.concat([failed, table]).to_parquet(tmp_path / "results.parquet")
+    run(methods="pca", out=tmp_path, dataset=SMALL)
+    assert (pd.read_parquet(tmp_path / "results.parquet")["status"] == "ok").all()
+
+
+def test_the_summary_names_decoders_split_and_the_diagonal():
+    table = nb.run(methods="pca", tasks="cross-session,latent-correlation", out=None,
+                   dataset="synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24]")
+    text = format_summary(table)
+    assert "test trials" in text and "velocity R^2 (linear)" in text and "trajectory contrast r" in text
+    assert "same recording" in text and "latent-correlation" in text
+
+
+PLUGIN = '''
+from ner_bench import Method
+
+class Scaled(Method):
+    name, description, defaults = "scaled", "the neural activity times a factor", {"dim": 1}
+
+    def fit(self, train, *, seed, device="cpu"):
+        self.fitted_ = True
+        return self
+
+    def transform(self, recording):
+        self.check_fitted()
+        return recording.neural[:, :1] * FACTOR
+'''
+
+
+def test_an_edited_plug_in_is_reloaded_and_refitted_without_a_version_bump(tmp_path):
+    plugin = tmp_path / "scaled.py"
+    plugin.write_text(PLUGIN + "\nFACTOR = 1.0\n")
+    first = nb.run(methods="scaled", plugins=[plugin], out=tmp_path / "out", dataset=SMALL, tasks="within-session")
+    plugin.write_text(PLUGIN + "\nFACTOR = -1.0\n")
+    again = nb.run(methods="scaled", plugins=[plugin], out=tmp_path / "out", dataset=SMALL, tasks="within-session")
+    assert first.attrs["fits"]["ran"] == again.attrs["fits"]["ran"] == 1
+    from ner_bench.plugins import discover
+
+    module = discover([plugin]).methods["scaled"].__module__
+    import sys
+
+    assert sys.modules[module].FACTOR == -1.0  # this session sees the edit
