@@ -20,8 +20,11 @@ COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "tra
 #: interrupted-and-resumed run and an uninterrupted one, everything else must not
 VOLATILE_COLUMNS = ("fit_seconds", "transform_seconds", "cached", "host", "fit_host", "fit_device")
 
-#: the headline numbers shown in the run summary: (decoder, target, metric) -> the column's label
-HEADLINE = {("linear", "velocity", "r2"): "velocity R^2 (linear)",
+#: the headline numbers of a board, in their order: (decoder, target, metric)
+HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
+
+#: the numbers shown in the run summary: (decoder, target, metric) -> the column's label
+SUMMARY_COLUMNS = {("linear", "velocity", "r2"): "velocity R^2 (linear)",
             ("linear", "position", "r2"): "position R^2 (linear)",
             ("logistic", "direction", "peak_accuracy"): "peak direction accuracy (logistic)",
             ("pearson", "latent_trajectory", "trajectory_contrast_r"): "trajectory contrast r",
@@ -67,7 +70,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     ok = table[(table["status"] == OK) & (table["split"] == "test")]
     keys = ["task", "pair_type", "method"]
     parts = []
-    for (decoder, target, metric), label in HEADLINE.items():
+    for (decoder, target, metric), label in SUMMARY_COLUMNS.items():
         part = ok[(ok["decoder"] == decoder) & (ok["target"] == target) & (ok["metric"] == metric)]
         if len(part):
             parts.append(part.groupby(keys, sort=False)["value"].mean().rename(f"{label}"))

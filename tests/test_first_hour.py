@@ -93,3 +93,15 @@ def test_an_edited_plug_in_is_reloaded_and_refitted_without_a_version_bump(tmp_p
     import sys
 
     assert sys.modules[module].FACTOR == -1.0  # this session sees the edit
+
+
+def test_results_csv_names_versions_by_id_and_reads_back_whole(tmp_path):
+    from ner_bench.run_folder import read_table
+
+    nb.run(methods="pca", out=tmp_path, dataset=SMALL)
+    csv = pd.read_csv(tmp_path / "results.csv")
+    assert "versions" not in csv and csv["versions_id"].str.len().eq(12).all()
+    restored, _ = read_table(tmp_path / "results.csv")
+    parquet = pd.read_parquet(tmp_path / "results.parquet")
+    assert list(restored.columns) == list(parquet.columns) and (restored["versions"] == parquet["versions"]).all()
+    assert (tmp_path / "results.csv").stat().st_mode & 0o044  # readable by the group and others (umask)

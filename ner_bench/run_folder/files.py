@@ -8,6 +8,16 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 
+def _file_mode() -> int:
+    """What ``open`` gives a new file: 0666 less the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     """Write ``path`` so that readers see either the old file or the whole new one, never a part:
     a temporary file in the same folder (a name of its own, so that two writers never share one), fsynced,
@@ -25,6 +35,8 @@ def atomic_write_all(writes: dict[Path, Callable[[BinaryIO], None]]) -> list[Pat
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             temporaries.append((tmp, path))
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle, FILE_MODE)  # mkstemp's 0600 would hide results from the rest of a lab
             with os.fdopen(handle, "wb") as stream:
                 write(stream)
                 stream.flush()

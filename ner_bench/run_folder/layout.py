@@ -5,7 +5,8 @@ FITS = "fits"  # one status record per fit: fits/<key>.json
 EVALUATIONS = "evaluations"  # one unit's task rows: evaluations/<key[:2]>/<key>.json
 SUBMITIT = "submitit"  # SLURM and submitit-local logs: submitit/<job id>/
 RESULTS_PARQUET = "results.parquet"  # the results table for the engine (column types kept)
-RESULTS_CSV = "results.csv"  # the same table for people
+RESULTS_CSV = "results.csv"  # the same table for people, with a versions id instead of the versions record
+VERSIONS = "versions.json"  # the versions records of results.csv, by id
 LOCK = ".lock"  # held by the run using the folder (claim.py)
 
 #: the results files in the order they are read
