@@ -15,6 +15,7 @@ import pandas as pd
 
 from .execution import ExecutionOptions, execute, progress_bar
 from .execution.chooser import set_up_first
+from .execution.local_pool import available_cpus
 from .execution.slurm import SlurmOptions
 from .jobs import OK, SKIPPED, FitJob, FitOutcome
 from .method import Method
@@ -35,7 +36,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         dataset: str = "synthetic", *, seeds: Sequence[int] = (0,), out: str | Path | None = "results",
         plugins: Sequence[str | Path] = (), protocol: str = "strict", budget: str = "quick",
         data_dir: str | Path | None = None, subjects: Sequence[str] = (), sessions: Sequence[str] = (),
-        areas: Sequence[str] = (), device: str = "cpu", executor: str = "local", jobs: int = 1,
+        areas: Sequence[str] = (), device: str = "cpu", executor: str = "local", jobs: int | str = 1,
         train_fraction: float = 0.8, gpus: Sequence[str | int] = (), jobs_per_gpu: int = 1,
         timeout: float | None = None, retry_failed: bool = False, slurm: SlurmOptions | None = None,
         progress: bool | None = None, fresh: bool = False, task: str | Sequence[str] | None = None) -> pd.DataFrame:
@@ -69,8 +70,9 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         ``"cpu"`` or a torch device such as ``"cuda"`` for the methods that use one.
     executor : {"local", "slurm", "submitit-local"}
         Where fits run (``ner_bench.execution``).
-    jobs : int
-        Local worker processes (1: fits run in this process).
+    jobs : int or "auto"
+        Local worker processes (1: fits run in this process, unless a plug-in takes part; ``"auto"``: one
+        per usable core, the command line's default; with ``gpus``, 1).
     train_fraction : float
         Share of each recording's trials, in time order, that the methods and decoders train on.
     gpus : sequence of str or int
@@ -120,6 +122,8 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
     """
     tasks = one_of_tasks(tasks, task)
     gpus = tuple(str(g) for g in gpus)
+    if jobs == "auto":
+        jobs = 1 if gpus else available_cpus()
     if gpus and device == "cpu":
         device = "cuda"  # --gpus means the fits run on them
     options = ExecutionOptions(executor=executor, jobs=jobs, gpus=gpus, jobs_per_gpu=jobs_per_gpu,

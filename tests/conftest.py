@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import http.server
 import socket
 import threading
@@ -15,7 +16,9 @@ from ner_bench import Recording
 from support.recordings import make_recording
 
 REPO = Path(__file__).resolve().parents[1]
-RELEASE = REPO.parent / "shared" / "data" / "ner-release"
+# NER_BENCH_TEST_DATA points the real-data integration tests at another release folder
+RELEASE = (Path(os.environ["NER_BENCH_TEST_DATA"]) if os.environ.get("NER_BENCH_TEST_DATA")
+           else REPO.parent / "shared" / "data" / "ner-release")
 
 
 def pytest_collection_modifyitems(config, items):

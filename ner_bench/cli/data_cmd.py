@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_plugin_option, add_recording_filters
+from .options import add_plugin_option, add_recording_filters, missing_folder_message
 from ..download import FileStore, RemoteFile, data_home_origin
 from ..errors import NerBenchError
 from ..plugins import discover
@@ -31,6 +31,10 @@ def add_parser(commands) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # list and download may name a folder that does not exist yet (download creates it); verify may not
+    problem = missing_folder_message(args.data_dir) if args.data_dir and args.action == "verify" else None
+    if problem:
+        raise NerBenchError(f"argument --data-dir: {problem}")
     spec = parse_specs(args.dataset, "--dataset")[0]
     dataset = discover(args.plugin).get("datasets", spec.name)(data_dir=args.data_dir, **spec.params)
     if not hasattr(dataset, "data_files"):

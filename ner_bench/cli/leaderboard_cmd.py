@@ -12,7 +12,7 @@ def add_parser(commands) -> None:
     parser = commands.add_parser(
         "leaderboard", help="summary and pairwise tables, figures and index.html from results",
         description="Read the results of one or more `ner-bench run` folders and write summary.csv (mean, SD, "
-                    "95 %% CI, rank, tie group per method), pairwise.csv (paired t-test, Wilcoxon, Holm, "
+                    "95 % CI, rank, tie group per method), pairwise.csv (paired t-test, Wilcoxon, Holm, "
                     "Cohen's dz), time_course.csv, figures/ (PNG and SVG) and index.html.")
     parser.add_argument("results", nargs="+", metavar="RESULTS_DIR",
                         help="folder written by `ner-bench run` (results.parquet or results.csv), or the file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_plugin_option(parser: argparse.ArgumentParser) -> None:
@@ -21,3 +22,21 @@ def add_recording_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subjects", type=comma_list, default=[], help="keep these subjects only, e.g. Chewie,Han")
     parser.add_argument("--sessions", type=comma_list, default=[], help="keep these session dates or ids only")
     parser.add_argument("--areas", type=comma_list, default=[], help="keep these areas only, e.g. M1,PMd")
+
+
+def missing_folder_message(text: str) -> str | None:
+    """Why ``text`` cannot be used as an existing folder (``None`` when it can)."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        return f"folder {text} does not exist"
+    if not path.is_dir():
+        return f"{text} is not a folder"
+    return None
+
+
+def existing_folder(text: str) -> str:
+    """argparse type: a folder that exists (``argument --data-dir: folder X does not exist`` otherwise)."""
+    problem = missing_folder_message(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text

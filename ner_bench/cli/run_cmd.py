@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .options import add_plugin_option, add_recording_filters, comma_list
+from .options import add_plugin_option, add_recording_filters, comma_list, existing_folder
 from ..errors import NerBenchError
 from ..execution import EXECUTORS
 from ..method import BUDGETS
@@ -23,6 +23,16 @@ def seed_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
+def jobs_count(text: str) -> int | str:
+    """``--jobs``: ``auto`` (one per usable core, resolved by the runner) or a number."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of workers or auto, got {text!r}") from None
+
+
 def add_parser(commands) -> None:
     parser = commands.add_parser("run", help="run methods x tasks on a dataset",
                                  description="Fit every method on every recording's training trials, "
@@ -33,7 +43,7 @@ def add_parser(commands) -> None:
                                                                    'brackets, e.g. "cross-session[alignment=none]"')
     parser.add_argument("--dataset", default="synthetic", help='dataset name, options in brackets '
                                                                 '(default: the embedded synthetic data)')
-    parser.add_argument("--data-dir", default=None, help="folder with the dataset's files (default: $NER_BENCH_DATA or the user cache)")
+    parser.add_argument("--data-dir", type=existing_folder, default=None, help="folder with the dataset's files (default: $NER_BENCH_DATA or the user cache)")
     add_recording_filters(parser)
     parser.add_argument("--seeds", type=seed_list, default=[0], help="comma-separated seeds (default 0)")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
@@ -53,8 +63,9 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--executor", default="local", choices=EXECUTORS,
                      help="local (this machine), slurm (through submitit), submitit-local (the SLURM code "
                           "path on this machine, for testing)")
-    run.add_argument("--jobs", type=int, default=1, help="fits in parallel on worker processes (default 1: "
-                                                         "in this process)")
+    run.add_argument("--jobs", type=jobs_count, default="auto",
+                     help="fits and scoring in parallel on worker processes (default auto: one per usable core; "
+                          "1: in this process, unless a plug-in takes part)")
     run.add_argument("--gpus", type=comma_list, default=[], metavar="IDS",
                      help="GPU ids, e.g. 0,1: one worker per GPU and --jobs-per-gpu, each pinned with "
                           "CUDA_VISIBLE_DEVICES; implies --device cuda")
@@ -63,6 +74,9 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
                      help="a fit running longer is killed and recorded as failed")
     run.add_argument("--retry-failed", action="store_true",
                      help="refit the fits recorded as failed (a plain rerun reports them again)")
+    run.add_argument("--fresh", action="store_true",
+                     help="write only this run's rows to OUT's results table (by default it accumulates: rows "
+                          "of earlier runs that this one did not redo are kept)")
     run.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                      help="no progress bar (shown by default when stderr is a terminal)")
     slurm = parser.add_argument_group("SLURM", "with --executor slurm (or submitit-local); OUT must be on a "
@@ -105,9 +119,12 @@ def main(args: argparse.Namespace) -> int:
                 subjects=args.subjects, sessions=args.sessions, areas=args.areas, device=args.device,
                 executor=args.executor, jobs=args.jobs, gpus=args.gpus, jobs_per_gpu=args.jobs_per_gpu,
                 timeout=args.timeout, retry_failed=args.retry_failed, slurm=slurm_options(args),
-                progress=args.progress)
+                progress=args.progress, fresh=args.fresh)
     print(format_summary(table))
-    print(f"\nresults: {RunFolder(args.out).results_csv} ({len(table)} rows, protocol {args.protocol})")
+    held = table.attrs.get("folder_rows", len(table))
+    earlier = f"; with earlier runs' rows the folder's table holds {held}" if held != len(table) else ""
+    print(f"\nresults: {RunFolder(args.out).results_csv} ({len(table)} rows from this run{earlier}, "
+          f"protocol {args.protocol})")
     counts = table.attrs.get("fits")
     if counts:
         print(f"fits: {counts['planned']} planned, {counts['cached']} from {Path(args.out)} "

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from ner_bench.errors import NerBenchError
+from ner_bench.run_folder import read_table
 from ner_bench.run_folder.embeddings import EmbeddingCache
 from ner_bench.run_folder.evaluations import EvaluationStore
 from ner_bench.runner import run
@@ -27,7 +28,7 @@ def full_disk(*args, **kwargs):
 
 
 def both_tables(out) -> pd.DataFrame:
-    csv = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    csv, _ = read_table(out / "results.csv")  # versions restored from versions.json
     parquet = pd.read_parquet(out / "results.parquet")
     assert len(csv) == len(parquet) and list(csv.columns) == list(parquet.columns)
     pd.testing.assert_series_equal(csv["value"], parquet["value"], check_dtype=False)
