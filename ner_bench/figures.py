@@ -5,12 +5,18 @@
 - ranks: a critical-difference diagram per headline metric (mean rank over sessions, Friedman, Nemenyi;
   Demsar 2006), methods joined by a bar are not separable by Nemenyi's test;
 - matrix: the train x test recording matrix of one metric per method, with the means of its diagonal
-  (same recording) and off-diagonal (different recordings) cells, as the NER paper's Figure 5;
-- time course: a per-time-bin metric (direction accuracy) with its 95 % bootstrap CI across sessions;
+  (same recording) and off-diagonal (different recordings) cells, as the NER paper's Figure 5; one common
+  colour scale with one colour bar, clipped at R^2 = -1 for R^2-type metrics (``matrix_scale``; a cell
+  below is drawn darkest with its value in bold), so that one diverging fit does not flatten every panel;
+- time course: a per-time-bin metric (direction accuracy) with its 95 % bootstrap CI across sessions, in
+  ms from the go cue (``time_axis``: the loaders' 30-ms bins; the results table carries no bin width),
+  with chance (1 / number of directions);
 - trajectories: direction-averaged 3-D latent trajectories per method, coloured by direction, several
   recordings aligned to an anchor (as the paper's Figure 3).
 
-Figures show held-out test trials (``split == "test"``); training-trial scores are in the tables.
+Figures show held-out test trials (``split == "test"``); training-trial scores are in the tables. Every
+figure colours a method as ``method_colors`` does (colour-blind-safe, one distinct colour per method) and
+labels metrics in words (``ner_bench.labels``).
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the 3-D projection)
 
+from .labels import axis_label, metric_label, quantity_label
 from .results import HEADLINE
-from .statistics import DIFFERENT, FAMILY, SAME, UNIT, metric_label
+from .statistics import DIFFERENT, FAMILY, SAME, UNIT
 from .anchored_trajectories import AlignedTrajectories, EmbeddedRecording, align_to_anchor
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,15 @@ def new_figure(width: float, height: float) -> Figure:
     return figure
 
 
+def suptitle(figure: Figure, text: str, fontsize: float = 9) -> None:
+    """The figure's title, each line wrapped to the figure's width (a narrow figure clips no title)."""
+    import textwrap
+
+    width = max(20, int(figure.get_figwidth() * 72 / (0.6 * fontsize)) - 4)
+    lines = [wrapped for line in text.split("\n") for wrapped in textwrap.wrap(line, width) or [""]]
+    figure.suptitle("\n".join(lines), fontsize=fontsize)
+
+
 def save(figure: Figure, directory: Path, stem: str) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -69,11 +85,24 @@ def slug(*parts: object) -> str:
     return "_".join(part for part in cleaned if part)  # a missing field ("-") leaves no empty slot
 
 
+#: colour-blind-safe method colours, all distinct: Okabe & Ito (2008), then Paul Tol's "muted" wine, olive,
+#: teal, indigo and a grey, then black (13; beyond that, evenly spaced hues, distinct but not colour-blind-safe)
+METHOD_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#882255",
+                  "#999933", "#44AA99", "#888888", "#332288", "#000000")
+
+
 def method_colors(methods: Sequence[str]) -> dict[str, tuple]:
-    """One colour per method, the same in every figure."""
-    names = sorted(set(methods))
-    palette = sns.color_palette("colorblind", max(len(names), 1))
-    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    """One distinct colour per method (in name order), the same in every figure of a board: bars,
+    time courses and anything else that colours methods takes its colours from here."""
+    from matplotlib.colors import to_rgb
+
+    names = sorted(set(map(str, methods)))
+    palette = [to_rgb(c) for c in METHOD_PALETTE]
+    if len(names) > len(palette):
+        log.info("%d methods: colours past the %d colour-blind-safe ones are evenly spaced hues", len(names),
+                 len(palette))
+        palette += list(sns.color_palette("husl", len(names) - len(palette)))
+    return {name: palette[i] for i, name in enumerate(names)}
 
 
 # ----------------------------------------------------------------------------- bars
@@ -88,11 +117,11 @@ def bar_figure(summary: pd.DataFrame, scores: pd.DataFrame, colors: Mapping[str,
         rows = rows.sort_values(["rank", "method"])
         points = scores[(scores["decoder"] == decoder) & (scores["target"] == target) & (scores["metric"] == metric)]
         _bar_panel(ax, rows, points, colors)
-        ax.set_title(metric_label(decoder, target, metric), fontsize=9)
+        ax.set_title(f"{quantity_label(target, metric)} · {decoder} decoder", fontsize=9)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
-    figure.suptitle(f"{title}\nbars: mean, whiskers: 95 % bootstrap CI, points: sessions, "
-                     "letters: tie groups (a shared letter: not separable)", fontsize=9)
+    suptitle(figure, f"{title}\nbars: mean, whiskers: 95 % bootstrap CI, points: sessions, "
+                     "letters: tie groups (a shared letter: not separable)")
     return figure
 
 
@@ -114,9 +143,10 @@ def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str
                           points["value"].to_numpy(float) if len(points) else []])
     for xi, group in zip(x, rows["tie_group"]):
         ax.annotate(str(group), (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
-    ax.set_xticks(x, order, rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(x, order, rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set_xlabel("")
-    ax.set_ylabel(rows["metric"].iloc[0])
+    first = rows.iloc[0]
+    ax.set_ylabel(axis_label(first["target"], first["metric"], first.get("split", "test")), fontsize=8)
     ax.margins(y=0.12)
 
 
@@ -140,30 +170,92 @@ def diagonal_means(matrix: pd.DataFrame) -> tuple[float, float]:
             float(off.mean()) if off.size else float("nan"))
 
 
+#: R²-type metrics are unbounded below (one diverging fit can reach -20): their colour scale stops here
+R2_FLOOR = -1.0
+#: annotate every cell of matrices up to this many recordings a side (clipped cells are always annotated)
+ANNOTATE_UP_TO = 10
+
+
+def matrix_scale(values: np.ndarray, metric: str) -> tuple[float, float, bool]:
+    """The common colour scale of a metric's matrices: (vmin, vmax, clipped). R²-type metrics
+    (``r2``, ``consistency_r2``) are clipped at :data:`R2_FLOOR` so that one diverging cell does not
+    flatten every panel; bounded metrics (accuracies, correlations) span their values."""
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return 0.0, 1.0, False
+    low, high = float(finite.min()), float(finite.max())
+    clipped = metric.endswith("r2") and low < R2_FLOOR
+    if clipped:
+        low = R2_FLOOR
+    if high - low < 1e-9:
+        low, high = low - 0.5, high + 0.5
+    return low, high, clipped
+
+
 def matrix_figure(scores: pd.DataFrame, methods: Sequence[str], title: str) -> Figure:
-    """One heatmap per method (in ``methods`` order), common colour scale, diagonal/off-diagonal means."""
+    """One heatmap per method (in ``methods`` order) on one common colour scale (clipped at
+    :data:`R2_FLOOR` for R²; see :func:`matrix_scale`) with one colour bar; diagonal/off-diagonal means."""
     matrices = {m: decoding_matrix(scores[scores["method_label"] == m]) for m in methods}
+    first = scores.iloc[0] if len(scores) else pd.Series(dtype=object)
+    target, metric = str(first.get("target", "-")), str(first.get("metric", ""))
     values = np.concatenate([m.to_numpy(float).ravel() for m in matrices.values()])
-    vmin, vmax = np.nanmin(values), np.nanmax(values)
+    vmin, vmax, clipped = matrix_scale(values, metric)
     n_units = max(max(m.shape) for m in matrices.values())
-    size = min(2.2 + 0.42 * n_units, 7.0)
+    same_axes = len({(tuple(m.index), tuple(m.columns)) for m in matrices.values()}) == 1
+    size = min(1.6 + 0.4 * n_units, 6.0)
     ncols = min(len(methods), 3)
     nrows = int(np.ceil(len(methods) / ncols))
-    figure = new_figure(size * ncols + 0.8, size * nrows + 1.2)
-    axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, method in zip(axes, methods):
+    label_room = 1.6 if any(len(str(u)) > 8 for m in matrices.values() for u in m.index) else 0.6
+    figure = new_figure(size * ncols + label_room + 1.2, (size + 0.6) * nrows + label_room + 1.5)
+    axes = figure.subplots(nrows, ncols, squeeze=False)
+    viridis = sns.color_palette("viridis", as_cmap=True)
+    cmap = viridis.with_extremes(under=viridis(0.0))
+    for index, (ax, method) in enumerate(zip(axes.ravel(), methods)):
+        row, col = divmod(index, ncols)
         matrix = matrices[method]
         diagonal, off = diagonal_means(matrix)
-        sns.heatmap(matrix, ax=ax, vmin=vmin, vmax=vmax, cmap="viridis", square=True, annot=n_units <= 8,
-                    fmt=".2f", annot_kws={"fontsize": 7}, cbar=ax is axes[ncols - 1], linewidths=0.3)
-        ax.set_title(f"{method}\ndiagonal {_fmt(diagonal)} · off-diagonal {_fmt(off)}", fontsize=9)
-        ax.set_xlabel("test recording", fontsize=8)
-        ax.set_ylabel("train recording", fontsize=8)
-        ax.tick_params(labelsize=6)
-    for ax in axes[len(methods):]:
+        sns.heatmap(matrix, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, square=True, cbar=False, linewidths=0.3,
+                    linecolor="white")
+        ax.set_facecolor("#e6e6e6")  # a pair that was not scored
+        _annotate_cells(ax, matrix, vmin, vmax, cmap, every=n_units <= ANNOTATE_UP_TO)
+        ax.set_title(f"{method}\ndiagonal {_fmt(diagonal)} · off-diagonal {_fmt(off)}", fontsize=8)
+        outer_x = not same_axes or row == nrows - 1 or index + ncols >= len(methods)
+        outer_y = not same_axes or col == 0
+        ax.set_xlabel("test recording" if outer_x else "", fontsize=8)
+        ax.set_ylabel("train recording" if outer_y else "", fontsize=8)
+        if not outer_x:
+            ax.set_xticklabels([])
+        if not outer_y:
+            ax.set_yticklabels([])
+        ax.tick_params(labelsize=6, length=2)
+    for ax in axes.ravel()[len(methods):]:
         ax.set_visible(False)
-    figure.suptitle(title, fontsize=9)
+    shown = [ax for ax in axes.ravel()[:len(methods)]]
+    scale = (f"common colour scale clipped at {R2_FLOOR:g} (cells below: darkest, value in bold)" if clipped
+             else "common colour scale")
+    bar = figure.colorbar(shown[0].collections[0], ax=shown, shrink=0.8 if nrows == 1 else 0.45, aspect=25,
+                          extend="min" if clipped else "neither", pad=0.02)
+    bar.set_label(f"{axis_label(target, metric, first.get('split', 'test'))}\n{scale}", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    suptitle(figure, f"{title}\ngrey: pair not scored; {scale}")
     return figure
+
+
+def _annotate_cells(ax, matrix: pd.DataFrame, vmin: float, vmax: float, cmap, every: bool) -> None:
+    """Each cell's value (``every``), and always the value of a cell below the colour scale."""
+    values = matrix.to_numpy(float)
+    for i, j in zip(*np.where(np.isfinite(values))):
+        value = values[i, j]
+        below = value < vmin
+        if not (every or below):
+            continue
+        level = (min(max(value, vmin), vmax) - vmin) / (vmax - vmin)
+        red, green, blue, _ = cmap(level)
+        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+        ax.text(j + 0.5, i + 0.5, f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}", ha="center",
+                va="center", fontsize=6 if every else 5.5, color="white" if dark else "black",
+                fontweight="bold" if below else "normal")
 
 
 def _fmt(value: float) -> str:
@@ -171,20 +263,54 @@ def _fmt(value: float) -> str:
 
 
 # ----------------------------------------------------------------------------- over time
+#: per dataset: bin width (ms), what bin 0 starts at, and the number of reach directions (chance = 1/n).
+#: The results table does not carry the bin width; these are the loaders' defaults (README, Datasets).
+DATASET_TIMING = {"reaching": (30.0, "go cue", 8), "synthetic": (30.0, "go cue", 8)}
+#: assumed for a dataset not listed above: the NER release's 30-ms bins from the go cue
+DEFAULT_TIMING = (30.0, "go cue", 8)
+
+
+def time_axis(course: pd.DataFrame) -> tuple[np.ndarray, str, int | None]:
+    """Milliseconds from the trial's reference event per row of ``course`` (a ``bin_size`` column, in
+    seconds, when the table has one), the axis label, and the number of directions (None: unknown)."""
+    dataset = str(course["dataset"].iloc[0]) if "dataset" in course and len(course) else ""
+    bin_ms, event, n_directions = DATASET_TIMING.get(dataset.split("[")[0], DEFAULT_TIMING)
+    known = dataset.split("[")[0] in DATASET_TIMING
+    if "bin_size" in course and course["bin_size"].notna().all():
+        bins = course["bin_size"].to_numpy(float) * 1000.0
+        label = f"time from {event} (ms)"
+    else:
+        bins = np.full(len(course), bin_ms)
+        label = (f"time from {event} (ms, {bin_ms:g}-ms bins" + ("" if known else ", assumed") + ")")
+    return course["time_bin"].to_numpy(float) * bins, label, n_directions
+
+
 def time_course_figure(course: pd.DataFrame, colors: Mapping[str, tuple], title: str) -> Figure:
-    figure = new_figure(6.0, 3.6)
+    """Mean per time bin per method with its 95 % CI band, x in ms from the go cue, legend beside the
+    axes (methods in order of their mean), and chance (1 / directions) for direction accuracy."""
+    figure = new_figure(7.6, 3.8)
     ax = figure.subplots()
-    for method, rows in course.groupby("method", sort=True):
-        rows = rows.sort_values("time_bin")
-        x = rows["time_bin"].to_numpy(float)
-        ax.plot(x, rows["mean"], color=colors[method], label=method, lw=1.5)
+    course = course.assign(_ms=time_axis(course)[0])
+    _, xlabel, n_directions = time_axis(course)
+    order = course.groupby("method")["mean"].mean().sort_values(ascending=False).index
+    for method in order:
+        rows = course[course["method"] == method].sort_values("time_bin")
+        x = rows["_ms"].to_numpy(float)
+        ax.plot(x, rows["mean"], color=colors[method], label=method, lw=1.6)
         ax.fill_between(x, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color=colors[method],
-                        alpha=0.2, lw=0)
+                        alpha=0.15, lw=0)
     first = course.iloc[0]
-    ax.set_xlabel("time bin within trial")
-    ax.set_ylabel(f"{first['target']} {first['metric']}")
-    ax.legend(fontsize=8, frameon=False)
-    ax.set_title(f"{title} · mean across units, band: 95 % CI", fontsize=9)
+    if first["target"] == "direction" and "accuracy" in str(first["metric"]) and n_directions:
+        chance = 1.0 / n_directions
+        ax.axhline(chance, color="0.35", ls="--", lw=1.0, zorder=0, label=f"chance (1/{n_directions})")
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(axis_label(first["target"], first["metric"], first.get("split", "test")), fontsize=9)
+    ax.set_xlim(float(np.nanmin(course["_ms"])), float(np.nanmax(course["_ms"])))
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="y", color="0.9", lw=0.6)
+    ax.legend(fontsize=7.5, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+              title="method (by mean)", title_fontsize=7.5)
+    suptitle(figure, f"{title}\nline: mean across sessions, band: 95 % bootstrap CI")
     return figure
 
 
@@ -214,7 +340,7 @@ def trajectory_figure(aligned: Mapping[str, Sequence[AlignedTrajectories]], titl
     figure.legend(handles, [f"{angle_of[d]:g}°" for d in all_directions], loc="outside lower center",
                   ncols=min(len(all_directions), 8), fontsize=7, frameon=False, title="target direction",
                   title_fontsize=7)
-    figure.suptitle(title, fontsize=9)
+    suptitle(figure, title)
     return figure
 
 
@@ -242,7 +368,7 @@ def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, c
                                   directory))
         rank_panels = _rank_panels(ranked, _match(scores, info))
         if rank_panels:
-            records.append(_saved("ranks", title, info, rank_figure(rank_panels, title), directory))
+            records.append(_saved("ranks", title, info, rank_figure(rank_panels, title, colors), directory))
     records += _matrices(summary, pairs, head, directory)
     for key, part in course[course["split"].isin(FIGURE_SPLITS)].groupby(FAMILY, sort=True) if len(course) else []:
         info = dict(zip(FAMILY, key))
@@ -294,17 +420,21 @@ def _rank_panels(summary: pd.DataFrame, scores: pd.DataFrame) -> list[tuple[str,
     return panels
 
 
-def rank_figure(panels: list[tuple[str, pd.Series, pd.DataFrame, float]], title: str) -> Figure:
-    """One critical-difference diagram per panel: rank 1 = best on a session."""
+def rank_figure(panels: list[tuple[str, pd.Series, pd.DataFrame, float]], title: str,
+                colors: Mapping[str, tuple] | None = None) -> Figure:
+    """One critical-difference diagram per panel: rank 1 = best on a session; methods in their colours."""
     import scikit_posthocs
+    from matplotlib.colors import to_hex
 
     figure = new_figure(7.5, 1.9 * len(panels) + 0.8)
     axes = figure.subplots(len(panels), 1, squeeze=False).ravel()
     for ax, (label, ranks, p_values, cd) in zip(axes, panels):
-        scikit_posthocs.critical_difference_diagram(ranks, p_values, ax=ax, label_props={"fontsize": 7})
+        palette = {m: to_hex(colors[m]) for m in ranks.index} if colors and set(ranks.index) <= set(colors) else None
+        scikit_posthocs.critical_difference_diagram(ranks, p_values, ax=ax, label_props={"fontsize": 7},
+                                                    color_palette=palette)
         ax.set_title(f"{label}: mean rank (1 = best), Nemenyi CD = {cd:.2f}", fontsize=8)
-    figure.suptitle(f"{title}\ncritical-difference diagrams (Friedman + Nemenyi); a bar joins methods not "
-                    "separable", fontsize=9)
+    suptitle(figure, f"{title}\ncritical-difference diagrams (Friedman + Nemenyi); a bar joins methods not "
+                     "separable")
     return figure
 
 

@@ -1,6 +1,7 @@
 """The static ``index.html`` of a leaderboard: one self-contained page (inline CSS and a little vanilla
-JS for sortable tables, no network), with the protocol box, summary and pairwise tables and the figures
-(linked relatively, so the folder can be moved or published as is)."""
+JS for sortable tables, no network): a table of contents, the reading guide, the summary and pairwise tables
+of every section, the protocol box, then the figures of every section (linked relatively, so the folder
+can be moved or published as is); tables come first since the figures run to many screens."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import pandas as pd
 
 from .protocol import PROTOCOLS
 from .results import HEADLINE
-from .statistics import CI_METHOD, NONE, SAME, metric_label
+from .labels import metric_label
+from .statistics import CI_METHOD, NONE, SAME
 
 if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
     from .figures import FigureRecord
@@ -26,7 +28,9 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;
 color:#1d232a}
 h1{margin:24px 0 4px}h2{border-bottom:2px solid #d0d7de;padding-bottom:4px;margin-top:36px}
 h3{margin-top:28px}h4{margin:18px 0 6px}
-nav ul{columns:2;padding-left:18px}.muted{color:#57606a}
+h3[id]{border-bottom:1px solid #d8dee4;padding-bottom:2px}
+nav{margin:10px 0}nav ol{padding-left:22px;margin:4px 0}nav ol>li>ul{columns:2;padding-left:18px}
+a.back{font-size:13px;font-weight:normal}.muted{color:#57606a}
 .box{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px 16px;margin:14px 0}
 .box dt{font-weight:600;margin-top:6px}.box dd{margin-left:16px}
 table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}
@@ -82,15 +86,21 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
             f"({int((results['status'] == 'failed').sum())} failed, "
             f"{int((results['status'] == 'skipped').sum())} skipped).</p>"]
     sections = _sections(summary, figures)
-    body.append("<nav><ul>" + "".join(f"<li><a href='#{_anchor(k)}'>{_esc(' · '.join(k))}</a></li>"
-                                     for k in sections) + "<li><a href='#protocol'>protocol</a></li></ul></nav>")
-    body.append(_reading_guide(alpha))
-    body.append(protocol_box(results, notes))
-    for key in sections:
-        body.append(_section(key, summary, pairwise, figures))
     trajectories = [f for f in figures if f.kind == "trajectories"]
+    with_figures = [k for k in sections if _section_figures(k, figures)]
+    body.append(_contents(sections, with_figures, bool(trajectories)))
+    body.append(_reading_guide(alpha))
+    body.append("<h2 id='tables'>Tables</h2>")  # tables first: the figures run to many screens
+    for key in sections:
+        body.append(_table_section(key, summary, pairwise, key in with_figures))
+    body.append(protocol_box(results, notes))
+    if with_figures or trajectories:
+        body.append("<h2 id='figures'>Figures</h2><p class=muted>Held-out test trials; colours: one per method, the "
+                    "same in every figure. Click a figure for its full size.</p>")
+    for key in with_figures:
+        body.append(_figure_section(key, figures))
     if trajectories:
-        body.append("<h2 id='trajectories'>Latent trajectories</h2>" + "".join(_figure(f) for f in trajectories))
+        body.append("<h3 id='trajectories'>Latent trajectories</h3>" + "".join(_figure(f) for f in trajectories))
     page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>ner-bench leaderboard</title><style>{CSS}</style></head><body>"
@@ -110,8 +120,23 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _anchor(key: Sequence[str]) -> str:
-    return "s-" + "-".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in key)
+def _anchor(key: Sequence[str], prefix: str = "s") -> str:
+    return f"{prefix}-" + "-".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in key)
+
+
+def _contents(sections: Sequence[tuple[str, str, str]], with_figures: Sequence[tuple[str, str, str]],
+              trajectories: bool) -> str:
+    """The table of contents: the tables of each section, the protocol, then the figures of each."""
+    def links(keys, prefix):
+        return "".join(f"<li><a href='#{_anchor(k, prefix)}'>{_esc(' · '.join(k))}</a></li>" for k in keys)
+
+    parts = ["<nav id=contents><strong>Contents</strong><ol>",
+             f"<li><a href='#tables'>Tables</a><ul>{links(sections, 's')}</ul></li>",
+             "<li><a href='#protocol'>Protocol</a></li>"]
+    if with_figures or trajectories:
+        extra = "<li><a href='#trajectories'>latent trajectories</a></li>" if trajectories else ""
+        parts.append(f"<li><a href='#figures'>Figures</a><ul>{links(with_figures, 'f')}{extra}</ul></li>")
+    return "".join(parts) + "</ol></nav>"
 
 
 def _sections(summary: pd.DataFrame, figures: Sequence[FigureRecord]) -> list[tuple[str, str, str]]:
@@ -211,23 +236,29 @@ def _versions(results: pd.DataFrame) -> str:
 
 
 # ----------------------------------------------------------------------------- one dataset x task x protocol
-def _section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.DataFrame,
-             figures: Sequence[FigureRecord]) -> str:
+FIGURE_HEADINGS = (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
+                   ("matrix", "Train x test recording matrices"), ("time_course", "Over time"))
+
+
+def _section_figures(key: tuple[str, str, str], figures: Sequence[FigureRecord]) -> list[FigureRecord]:
+    return [f for f in figures if f.kind != "trajectories"
+            and (f.key.get("dataset"), f.key.get("task"), f.key.get("protocol")) == key]
+
+
+def _title_of(key: tuple[str, str, str]) -> str:
     dataset, task, protocol = key
-    parts = [f"<h2 id='{_anchor(key)}'>{_esc(dataset)} · {_esc(task)} · protocol {_esc(protocol)}</h2>"]
-    mine = [f for f in figures if f.kind != "trajectories" and (f.key.get("dataset"), f.key.get("task"),
-                                                               f.key.get("protocol")) == key]
-    for kind, heading in (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
-                          ("matrix", "Train x test recording matrices"),
-                          ("time_course", "Over time")):
-        chosen = [f for f in mine if f.kind == kind]
-        if chosen:
-            parts.append(f"<h4>{heading}</h4>" + "".join(_figure(f) for f in chosen))
+    return f"{_esc(dataset)} · {_esc(task)} · protocol {_esc(protocol)}"
+
+
+def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.DataFrame,
+                   has_figures: bool = False) -> str:
+    dataset, task, protocol = key
+    parts = [f"<h3 id='{_anchor(key)}'>{_title_of(key)}</h3>"]
     rows = summary[(summary["dataset"] == dataset) & (summary["task"] == task) & (summary["protocol"] == protocol)]
     for (split, pair_type, alignment), part in rows.groupby(["split", "pair_type", "alignment"], sort=False):
         kind = "train = test recording" if pair_type == SAME else f"{pair_type} pairs"
         aligned = "" if alignment == NONE else f" · alignment {alignment}"
-        parts.append(f"<h3>{_esc(f'{split} trials · {kind}{aligned}')}</h3><p class=muted>unit of replication: "
+        parts.append(f"<h4>{_esc(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
                      f"{_esc(part['unit'].iloc[0])}; n = {_esc(_n_units(part))}</p>")
         parts.append(summary_table(part))
         pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
@@ -239,6 +270,18 @@ def _section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.Data
                          f"</summary>{pairwise_table(shown)}</details>")
         elif len(pairs):  # training-trial and secondary comparisons would make the page megabytes; see the CSV
             parts.append(f"<p class=muted>{len(pairs)} pairwise comparisons: see pairwise.csv</p>")
+    if has_figures:
+        parts.append(f"<p class=muted><a href='#{_anchor(key, 'f')}'>figures of this section</a></p>")
+    return "\n".join(parts)
+
+
+def _figure_section(key: tuple[str, str, str], figures: Sequence[FigureRecord]) -> str:
+    parts = [f"<h3 id='{_anchor(key, 'f')}'>{_title_of(key)} <a class=back href='#{_anchor(key)}'>(tables)</a></h3>"]
+    mine = _section_figures(key, figures)
+    for kind, heading in FIGURE_HEADINGS:
+        chosen = [f for f in mine if f.kind == kind]
+        if chosen:
+            parts.append(f"<h4>{heading}</h4>" + "".join(_figure(f) for f in chosen))
     return "\n".join(parts)
 
 

@@ -69,3 +69,21 @@ def test_page_renders_in_a_headless_browser(board, tmp_path):
     images = re.findall(r"<img [^>]*>", dom)
     assert len(images) == 12 and all('data-loaded="true"' in i for i in images)  # every figure file loaded
     assert 'id="protocol"' in dom and "tie group" in dom
+
+
+def test_tables_come_first_under_a_table_of_contents(board):
+    page = board.index_html.read_text()
+    contents, first_table, first_image = page.find("<nav id=contents>"), page.find("<table"), page.find("<img")
+    assert 0 < contents < first_table < first_image  # the tables are not below screens of figures
+    assert page.find("id='tables'") < first_table and first_image > page.find("id='figures'")
+    assert page.rfind("<table") < first_image  # every table before every figure
+    links = re.findall(r"href='#([^']+)'", page[contents:page.find("</nav>")])
+    ids = set(re.findall(r"id=['\"]?([\w-]+)", page))
+    assert {"tables", "protocol", "figures", "trajectories"} <= set(links) and set(links) <= ids
+    assert any(link.startswith("s-") for link in links) and any(link.startswith("f-") for link in links)
+
+
+def test_tables_and_figures_carry_human_metric_labels(board):
+    page = board.index_html.read_text()
+    assert "velocity R² (linear)" in page and "peak direction accuracy (logistic)" in page
+    assert "velocity r2" not in page and "peak_accuracy (" not in page

@@ -15,7 +15,7 @@ from .bootstrap import hierarchical_ci
 from .groups import letter_groups, maximal_runs
 from .paired import compare_methods, holm, mean_ci, paired_comparison
 from .ranks import average_ranks
-from .table import DIFFERENT, FAMILY, NONE, REQUIRED, SAME, metric_label, method_labels, prepare
+from .table import DIFFERENT, FAMILY, NONE, REQUIRED, SAME, method_labels, prepare
 from .tables import (CI_METHOD, DEFAULT_ALPHA, PAIRWISE_COLUMNS, SUMMARY_COLUMNS, describe_methods, failed_counts,
                      leaderboard_tables)
 from .units import UNIT, pair_scores, seed_scores, time_course, unit_name, unit_scores
@@ -23,5 +23,5 @@ from .units import UNIT, pair_scores, seed_scores, time_course, unit_name, unit_
 __all__ = ["DIFFERENT", "FAMILY", "NONE", "REQUIRED", "SAME", "UNIT", "CI_METHOD", "DEFAULT_ALPHA",
            "PAIRWISE_COLUMNS", "SUMMARY_COLUMNS", "average_ranks", "compare_methods", "describe_methods",
            "failed_counts", "hierarchical_ci", "higher_is_better", "holm", "leaderboard_tables", "letter_groups",
-           "maximal_runs", "mean_ci", "metric_label", "method_labels", "pair_scores", "paired_comparison",
+           "maximal_runs", "mean_ci", "method_labels", "pair_scores", "paired_comparison",
            "prepare", "seed_scores", "time_course", "unit_name", "unit_scores"]

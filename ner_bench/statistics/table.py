@@ -22,12 +22,6 @@ REQUIRED = ["task", "method", "dataset", "train_unit", "test_unit", "split", "se
 NONE = "-"  # stands for a missing family field, so that groupby and matching keep the row
 
 
-def metric_label(decoder: str, target: str, metric: str) -> str:
-    """E.g. ``velocity r2 (linear)``; missing parts (``-``) are left out."""
-    label = metric.replace("_", " ") if target == NONE else f"{target} {metric.replace('_', ' ')}"
-    return label if decoder == NONE else f"{label} ({decoder})"
-
-
 def prepare(results: pd.DataFrame, source: str = "results") -> pd.DataFrame:
     """Validate the columns; add ``method_label`` (method plus the parameters that tell its variants
     apart), ``cells``, and, for tables written before they existed, ``pair_type`` and the sessions (each
