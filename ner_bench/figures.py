@@ -264,7 +264,7 @@ def _fmt(value: float) -> str:
 
 # ----------------------------------------------------------------------------- over time
 #: per dataset: bin width (ms), what bin 0 starts at, and the number of reach directions (chance = 1/n).
-#: The results table does not carry the bin width; these are the loaders' defaults (README, Datasets).
+#: The results table does not carry the bin width; these are the loaders' defaults (docs/data.md).
 DATASET_TIMING = {"reaching": (30.0, "go cue", 8), "synthetic": (30.0, "go cue", 8)}
 #: assumed for a dataset not listed above: the NER release's 30-ms bins from the go cue
 DEFAULT_TIMING = (30.0, "go cue", 8)
