@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 class CebraEncoderMethod(Method):
     supervised = True
+    dependencies = ("torch", "cebra")
     uses_gpu = True
     version = "1"
     #: the published training (reference-protocol.md section 3)

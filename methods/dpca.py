@@ -26,6 +26,7 @@ class DPCA(Method):
     cross-validation splits trials."""
 
     name = "dpca"
+    dependencies = ("dPCA",)
     description = "dPCA (dPCA 1.0.5): stimulus decoder D['s'] of the balanced training-trial tensor"
     supervised = True  # marginalises by direction
     needs_trials = True

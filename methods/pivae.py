@@ -15,21 +15,26 @@ likelihood as they are: ``rate - x log rate`` is still minimised at ``rate = x``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from ner_bench import Method, NerBenchError, Recording
 from ner_bench.threads import torch_threads
 
-from ner_bench.builtins.methods._pivae_model import ConvPiVAE
-from ner_bench.builtins.methods._pivae_training import (TrainingResult, train, validation_trials,
-                                                        windows)
+if TYPE_CHECKING:  # torch is imported when a piVAE is fitted, not when the registry lists it
+    import torch
+
+    from ner_bench.builtins.methods._pivae_model import ConvPiVAE
+    from ner_bench.builtins.methods._pivae_training import TrainingResult
 
 TRANSFORM_CHUNK = 4096  # windows per forward pass when embedding
 
 
 def torch_device(device: str) -> torch.device:
     """The requested torch device, with a clear error when it is not usable here."""
+    import torch
+
     try:
         chosen = torch.device(device)
     except RuntimeError:
@@ -55,6 +60,7 @@ def check_params(name: str, params: dict) -> None:
 
 class PiVAE(Method):
     name = "pivae"
+    dependencies = ("torch",)
     description = ("conv-piVAE (label prior, 10-bin conv encoder, GIN flow decoder, Poisson); embedding = "
                    "label-free encoder mean q(z|x)")
     supervised = True
@@ -77,6 +83,8 @@ class PiVAE(Method):
 
     def fit(self, train_recording: Recording, *, seed: int, device: str = "cpu") -> "PiVAE":
         """Train on the first training trials, keep the best epoch on the last ``valid_fraction`` of them."""
+        from ner_bench.builtins.methods._pivae_training import train, validation_trials
+
         check_params(self.name, self.params)
         self.device_ = torch_device(device)
         self.n_neurons_ = train_recording.n_neurons
@@ -94,6 +102,10 @@ class PiVAE(Method):
         return self._embed(recording, labels=None)
 
     def _embed(self, recording: Recording, labels: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        from ner_bench.builtins.methods._pivae_training import windows
+
         if recording.n_neurons != self.n_neurons_:
             raise NerBenchError(f"method {self.name!r}: recording {recording.id!r} has {recording.n_neurons} "
                                 f"neurons; the model was fitted on {self.n_neurons_}")

@@ -15,6 +15,7 @@ class UMAP(Method):
     on one and the same mapping. Deterministic for a seed, hence single-threaded."""
 
     name = "umap"
+    dependencies = ("umap",)
     prepare_group = "umap"  # umap-label compiles the same numba kernels
     description = "UMAP (umap-learn), published parameters, 2-D; held-out bins via transform"
     defaults = {"dim": 2, **PUBLISHED}

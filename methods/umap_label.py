@@ -20,6 +20,7 @@ class SupervisedUMAP(Method):
     """Labels are used while fitting only; ``transform`` embeds every bin from neural activity alone."""
 
     name = "umap-label"
+    dependencies = ("umap",)
     prepare_group = "umap"  # the same numba kernels as umap
     description = "Supervised UMAP: target = direction class (categorical) or velocity (euclidean)"
     supervised = True

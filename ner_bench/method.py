@@ -129,6 +129,9 @@ class Method(ABC):
     defaults: ClassVar[dict[str, Any]] = {}
     #: the smallest value each numeric option may take (merged with the base classes'), checked when given
     minimums: ClassVar[dict[str, float]] = {"dim": 1}
+    #: import names of the optional packages the method needs (e.g. ``("torch",)``): when one is not installed
+    #: the method is listed as unavailable, with the extra to install, without importing anything
+    dependencies: ClassVar[tuple[str, ...]] = ()
     #: what one fit needs on a cluster (``--executor slurm``): any of "cpus", "gpus", "mem_gb";
     #: GPUs are requested only when the run's --device is cuda. Default: 1 CPU, 8 GB, 1 GPU if uses_gpu.
     resources: ClassVar[dict[str, int]] = {}

@@ -48,6 +48,12 @@ class Registry:
                 continue
             for kind, base in KINDS.items():
                 if issubclass(obj, base) and getattr(obj, "name", ""):
+                    missing = missing_dependency(obj)
+                    if missing:
+                        self.unavailable[f"{module.__name__}.{obj.name.replace('-', '_')}"] = (
+                            f"No module named {missing!r} (install the optional dependencies: "
+                            "pip install 'ner-bench[all]')")
+                        continue
                     self._add(kind, obj, origin)
                     found += 1
         if require and not found:
@@ -74,6 +80,17 @@ class Registry:
 
     def describe(self, kind: str) -> list[tuple[str, str]]:
         return [(name, cls.description) for name, cls in sorted(getattr(self, kind).items())]
+
+
+def missing_dependency(cls: type) -> str | None:
+    """The first of a method's declared ``dependencies`` that is not installed (found without importing it)."""
+    for name in getattr(cls, "dependencies", ()):
+        try:
+            if importlib.util.find_spec(name) is None:
+                return name
+        except (ImportError, ValueError):
+            return name
+    return None
 
 
 def discover(plugin_files: Sequence[str | Path] = (), entry_points: bool = True) -> Registry:
