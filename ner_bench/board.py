@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
@@ -81,7 +83,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
                 *, alpha: float = DEFAULT_ALPHA, figures: bool = True, trajectories: bool = True,
                 embeddings: Mapping[str, Sequence[EmbeddedRecording]] | None = None, dataset: str | None = None,
                 data_dir: str | Path | None = None, plugins: Sequence[str | Path] = (), anchor: str | None = None,
-                seed: int | None = None) -> Leaderboard:
+                seed: int | None = None, progress: bool | None = None) -> Leaderboard:
     """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
 
     Parameters
@@ -105,6 +107,9 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         The recording the trajectories are rotated onto (default: the first).
     seed : int, optional
         The seed whose cached embeddings are drawn (default: the smallest).
+    progress : bool or None
+        A progress bar on stderr naming the step (tables, figures, trajectories, page); None: only when
+        stderr is a terminal (in Jupyter, a notebook bar).
 
     Returns
     -------
@@ -122,34 +127,64 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     >>> sorted(board.summary["method"].unique())
     ['pca', 'random']
     """
-    table = combine(results)
-    summary, pairwise = leaderboard_tables(table, alpha=alpha)
-    board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table), pair_scores(table))
-    if summary.empty:
-        board.notes.append("no successful scalar result rows: nothing to rank")
-    if out is None:
-        return board
-    board.out = Path(out)
-    board.out.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(board.out / "summary.csv", index=False)
-    pairwise.to_csv(board.out / "pairwise.csv", index=False)
-    board.time_course.to_csv(board.out / "time_course.csv", index=False)
-    if figures:
-        try:
-            from .figures import draw_all  # matplotlib only when figures are asked for
-        except ImportError as error:
-            raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
-                                "or pass --no-figures") from None
-        board.figures = draw_all(summary, board.unit_scores, board.pair_scores, board.time_course,
-                                 board.out / "figures", board.out)
-        if trajectories:
-            board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
-        _remove_stale_figures(board)
-    from .report import write_report
+    with _steps(progress, 2 if out is None else 6 if figures else 5) as step:
+        step("reading results")
+        table = combine(results)
+        step(f"tables and statistics of {len(table)} rows")
+        summary, pairwise = leaderboard_tables(table, alpha=alpha)
+        step("time course, unit and pair scores")
+        board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table), pair_scores(table))
+        if summary.empty:
+            board.notes.append("no successful scalar result rows: nothing to rank")
+        if out is None:
+            return board
+        board.out = Path(out)
+        board.out.mkdir(parents=True, exist_ok=True)
+        summary.to_csv(board.out / "summary.csv", index=False)
+        pairwise.to_csv(board.out / "pairwise.csv", index=False)
+        board.time_course.to_csv(board.out / "time_course.csv", index=False)
+        step("figures" if figures else "no figures")
+        if figures:
+            _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step)
+        step("page")
+        from .report import write_report
 
-    write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha, notes=board.notes)
+        write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha,
+                     notes=board.notes)
+        step("done")
     log.info("leaderboard written to %s", board.out)
     return board
+
+
+def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories,
+          step) -> None:
+    try:
+        from .figures import draw_all  # matplotlib only when figures are asked for
+    except ImportError as error:
+        raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
+                            "or pass --no-figures") from None
+    board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
+                             board.out / "figures", board.out)
+    step("latent trajectories" if trajectories else "no trajectories")
+    if trajectories:
+        board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
+    _remove_stale_figures(board)
+
+
+@contextlib.contextmanager
+def _steps(progress: bool | None, total: int) -> Iterator[Callable[[str], None]]:
+    """``step(name)``: the bar moves on and names what the board does now."""
+    from tqdm.auto import tqdm
+
+    disable = None if progress is None else not progress
+    with tqdm(total=total, desc="leaderboard", unit="step", disable=disable, file=sys.stderr,
+              dynamic_ncols=True) as bar:
+        def step(name: str) -> None:
+            if bar.n or name != "reading results":
+                bar.update()
+            bar.set_postfix_str(name)
+
+        yield step
 
 
 def _remove_stale_figures(board: Leaderboard) -> None:

@@ -105,3 +105,10 @@ def test_results_csv_names_versions_by_id_and_reads_back_whole(tmp_path):
     parquet = pd.read_parquet(tmp_path / "results.parquet")
     assert list(restored.columns) == list(parquet.columns) and (restored["versions"] == parquet["versions"]).all()
     assert (tmp_path / "results.csv").stat().st_mode & 0o044  # readable by the group and others (umask)
+
+
+def test_the_leaderboard_names_each_step_on_stderr(tmp_path, capsys):
+    table = nb.run(methods="pca,random", out=None, dataset="synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24]")
+    nb.leaderboard(table, out=tmp_path / "board", figures=False, progress=True)
+    err = capsys.readouterr().err
+    assert all(step in err for step in ("tables and statistics of", "page", "done"))
