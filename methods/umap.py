@@ -21,6 +21,7 @@ class UMAP(Method):
     defaults = {"dim": 2, **PUBLISHED}
 
     def prepare(self) -> None:
+        """numba warm-up (compiles umap's kernels once per process, ~30 s)."""
         warm_up(self.params)
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "UMAP":

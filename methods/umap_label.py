@@ -39,6 +39,7 @@ class SupervisedUMAP(Method):
                                 "distinct velocity its own class (no supervision); use 'euclidean'")
 
     def prepare(self) -> None:
+        """numba warm-up (compiles umap's kernels once per process, ~30 s)."""
         warm_up(self.params, self.params["target_metric"])
 
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "SupervisedUMAP":

@@ -178,7 +178,7 @@ def fit_all(fit_jobs: list[FitJob], folder: RunFolder | None, options: Execution
     ran, failed = 0, 0
     with progress_bar(len(missing) + scoring.n_groups, options, "fits and scoring", "job") as bar:
         _release_scoring(scoring, outcomes, queue, bar)
-        for job, outcome in execute(queue, options, folder):
+        for job, outcome in execute(queue, options, folder, notify=lambda text: bar.set_postfix_str(text)):
             if isinstance(outcome, FitOutcome):
                 outcomes[outcome.key] = outcome
                 ran, failed = ran + 1, failed + (outcome.status != OK)

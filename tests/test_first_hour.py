@@ -112,3 +112,29 @@ def test_the_leaderboard_names_each_step_on_stderr(tmp_path, capsys):
     nb.leaderboard(table, out=tmp_path / "board", figures=False, progress=True)
     err = capsys.readouterr().err
     assert all(step in err for step in ("tables and statistics of", "page", "done"))
+
+
+PREPARED = '''
+from ner_bench import Method
+
+class Prepared(Method):
+    name, description, defaults = "prepared", "needs a once-per-process set-up", {"dim": 1}
+
+    def prepare(self):
+        """a quick test set-up"""
+
+    def fit(self, train, *, seed, device="cpu"):
+        self.fitted_ = True
+        return self
+
+    def transform(self, recording):
+        self.check_fitted()
+        return recording.neural[:, :1]
+'''
+
+
+def test_the_progress_bar_names_a_methods_set_up(tmp_path, capsys):
+    plugin = tmp_path / "prepared.py"
+    plugin.write_text(PREPARED)
+    nb.run(methods="prepared", plugins=[plugin], out=None, dataset=SMALL, jobs=2, progress=True)
+    assert "preparing prepared: a quick test set-up" in capsys.readouterr().err

@@ -19,7 +19,7 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from tqdm.auto import tqdm
 
@@ -79,7 +79,7 @@ class ExecutionOptions:
 
 
 def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None,
-            folder: RunFolder | None = None) -> Iterator[tuple[Job, Any]]:
+            folder: RunFolder | None = None, notify: Callable[[str], None] | None = None) -> Iterator[tuple[Job, Any]]:
     """Run ``jobs`` on the chosen executor; yields each job with its outcome as it finishes.
 
     Given a deque, the caller may append jobs to it whenever a pair is yielded (the runner adds scoring
@@ -92,7 +92,7 @@ def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None
         return
     if options.executor == "local" and (not options.in_process or (options.isolate and os.name == "posix")):
         workers = worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)
-        yield from WorkerPool(workers, options.timeout, folder).run(queue)  # workers start on demand
+        yield from WorkerPool(workers, options.timeout, folder, notify).run(queue)  # workers start on demand
     elif options.executor == "local":
         yield from _in_process(queue, folder)
     else:

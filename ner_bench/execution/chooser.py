@@ -17,13 +17,21 @@ from typing import Any
 from ..jobs import OK, FitJob, FitOutcome
 
 
-def set_up_first(jobs: list[FitJob]) -> list[FitJob]:
-    """The fits of methods that override ``Method.prepare`` first, otherwise in the given order."""
+def has_set_up(job: Any) -> bool:
+    """Whether the job is a fit of a method that overrides ``Method.prepare`` (a once-per-process set-up)."""
     from ..method import Method
 
-    def has_set_up(job: FitJob) -> bool:
-        return job.method_class is not None and job.method_class.prepare is not Method.prepare
+    return isinstance(job, FitJob) and job.method_class is not None and job.method_class.prepare is not Method.prepare
 
+
+def set_up_description(job: FitJob) -> str:
+    """What preparing the job's method does, for the progress bar: its ``prepare`` docstring's first line."""
+    doc = (job.method_class.prepare.__doc__ or "").strip().splitlines()
+    return f"preparing {prepare_group(job)}" + (f": {doc[0].rstrip('.')}" if doc else " (once per worker)")
+
+
+def set_up_first(jobs: list[FitJob]) -> list[FitJob]:
+    """The fits of methods that override ``Method.prepare`` first, otherwise in the given order."""
     return sorted(jobs, key=lambda job: not has_set_up(job))
 
 

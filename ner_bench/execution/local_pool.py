@@ -30,12 +30,12 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..jobs import FitJob, Job
 from ..run_folder import RunFolder
 from ..threads import thread_count, worker_environment
-from .chooser import JobChooser, prepare_group
+from .chooser import JobChooser, has_set_up, prepare_group, set_up_description
 from .running import record_failure, run_and_store
 from .wire import decode_job, encode_job
 
@@ -71,10 +71,12 @@ class WorkerPool:
     """Runs jobs on worker processes; ``run`` yields ``(job, outcome)`` as they finish."""
 
     def __init__(self, slots: Sequence[str | None], timeout: float | None = None,
-                 folder: RunFolder | None = None) -> None:
+                 folder: RunFolder | None = None, notify: Callable[[str], None] | None = None) -> None:
         self.slots = [_Slot(gpu) for gpu in slots]
         self.timeout = timeout
         self.folder = folder
+        #: told what a worker is about to do that is worth saying (a method's set-up)
+        self.notify = notify
         self.chooser = JobChooser()
         #: the thread policy's count, whatever the number of workers (``threads.py``)
         self.threads = thread_count()
@@ -125,12 +127,13 @@ class WorkerPool:
             chosen.append(self._prepared_for(next(slot for slot in self.slots if slot.job is None), pending.popleft()))
         return chosen
 
-    @staticmethod
-    def _prepared_for(slot: _Slot, job: Job) -> tuple[_Slot, Job]:
+    def _prepared_for(self, slot: _Slot, job: Job) -> tuple[_Slot, Job]:
         """Mark the worker as prepared for the job's group (at once, so that the next free worker of this
-        round sees it) and pair them."""
+        round sees it) and pair them; a set-up about to run is named on the progress bar (``notify``)."""
         group = prepare_group(job)
         if group is not None:
+            if group not in slot.warm and has_set_up(job) and self.notify:
+                self.notify(set_up_description(job))
             slot.warm.add(group)
         return slot, job
 
