@@ -143,6 +143,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         summary.to_csv(board.out / "summary.csv", index=False)
         pairwise.to_csv(board.out / "pairwise.csv", index=False)
         board.time_course.to_csv(board.out / "time_course.csv", index=False)
+        board.pair_scores.to_csv(board.out / "pair_scores.csv", index=False)  # the matrices can be redrawn
+        board.unit_scores.to_csv(board.out / "unit_scores.csv", index=False)
         step("figures" if figures else "no figures")
         if figures:
             _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step)

@@ -112,6 +112,7 @@ def test_the_leaderboard_names_each_step_on_stderr(tmp_path, capsys):
     nb.leaderboard(table, out=tmp_path / "board", figures=False, progress=True)
     err = capsys.readouterr().err
     assert all(step in err for step in ("tables and statistics of", "page", "done"))
+    assert {"pair_scores.csv", "unit_scores.csv"} <= {p.name for p in (tmp_path / "board").iterdir()}
 
 
 PREPARED = '''
