@@ -23,7 +23,7 @@ from .jobs import OK, SKIPPED, FitJob, FitOutcome, ScoringItem, ScoringJob, Scor
 from .method import Method
 from .plugins import Registry
 from .protocol import Protocol
-from .provenance import code_identity
+from .provenance import built_in, code_identity
 from .recording import Recording
 from .run_folder import canonical_params, evaluation_key
 from .run_folder.evaluations import EvaluationStore
@@ -149,15 +149,11 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
                   plugins: Sequence[str | Path] = ()) -> list[FitJob]:
     """One fit job per method x seed x recording."""
     plugin_files = resolved(plugins)
+    codes = {m.cls: code_identity(m.cls) for m in method_choices}  # reads a plug-in's file once
     return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
-                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name, code=code_identity(m.cls))
+                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name, code=codes[m.cls])
             for m in method_choices for seed in seeds for rec in recordings]
-
-
-def built_in(cls: type) -> bool:
-    """Whether ``cls`` ships with ner-bench (and may run in the runner's own process)."""
-    return cls.__module__.split(".")[0] == "ner_bench"
 
 
 def has_plug_ins(choices: Sequence[MethodChoice], tasks: Sequence[Task]) -> bool:
@@ -206,10 +202,11 @@ def method_skips(choices: Sequence[MethodChoice], recordings: Sequence[Recording
                  splits: dict[str, Split]) -> dict[tuple[str, str, str], str]:
     """``{(method, canonical params, recording id): reason}`` for every fit a method cannot make: its
     ``skip`` sees the training trials, what ``fit`` would see."""
+    trains = [splits[rec.id].train(rec) for rec in recordings]  # once, whatever the number of methods
     reasons = {}
     for choice in choices:
-        for rec in recordings:
-            reason = choice.skip(splits[rec.id].train(rec))
+        for rec, train in zip(recordings, trains):
+            reason = choice.skip(train)
             if reason:
                 reasons[choice.name, canonical_params(choice.params), rec.id] = reason
     return reasons

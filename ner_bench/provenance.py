@@ -42,12 +42,17 @@ def host() -> str:
     return socket.gethostname()
 
 
+def built_in(cls: type) -> bool:
+    """Whether ``cls`` ships with ner-bench (a plug-in does not: it is isolated, and its source is hashed)."""
+    return cls.__module__.split(".")[0] == "ner_bench"
+
+
 def code_identity(cls: type) -> str:
     """What of a method's code its fits depend on, for the fit key: for a built-in method ner-bench's
     version (the method's own ``version`` is in the key too); for a plug-in a hash of its source file (or
     of the class's source, for a class defined in a notebook), so that an edit refits without a ``version``
     bump."""
-    if cls.__module__.split(".")[0] == "ner_bench":
+    if built_in(cls):
         return f"ner-bench {versions().get('ner-bench', '')}"
     try:
         source = inspect.getsourcefile(cls)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -293,7 +294,7 @@ def fit_embeddings(methods: str | Sequence[str | Method] = "pca", dataset: str =
     skips = method_skips(choices, recordings, splits)
     jobs = plan_fit_jobs(choices, recordings, splits, seeds, budget=budget, device=device, plugins=plugins)
     folder = RunFolder(out) if out else None
-    options = options or ExecutionOptions()
+    options = dataclasses.replace(options or ExecutionOptions())  # the caller's options stay as given
     options.isolate = options.isolate or has_plug_ins(choices, [])
     with folder.claimed() if folder else contextlib.nullcontext():
         outcomes = fit_all([job for job in jobs if fit_key(job) not in skips], folder, options)

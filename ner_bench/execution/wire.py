@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import threads
+from ..provenance import built_in
 from ..run_folder import RunFolder
 from .running import run_and_store
 
@@ -34,7 +35,7 @@ def _modules_to_ship(job) -> list:
     for cls in filter(None, classes):
         module = sys.modules.get(cls.__module__)
         source = getattr(module, "__file__", None)
-        if (module is None or cls.__module__ == "__main__" or cls.__module__.split(".")[0] == "ner_bench"
+        if (module is None or cls.__module__ == "__main__" or built_in(cls)
                 or source is None or str(Path(source).resolve()) in job.plugin_files or _installed(source)):
             continue
         modules.append(module)

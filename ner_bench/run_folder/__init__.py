@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 
 from ..errors import NerBenchError
-from ..jobs import FitJob, FitOutcome, ScoringJob, ScoringOutcome
+from ..jobs import OK, FitJob, FitOutcome, ScoringJob, ScoringOutcome
 from .embeddings import EmbeddingCache
 from .evaluations import EvaluationStore, code_fingerprint, evaluation_key
 from . import layout
@@ -92,7 +92,7 @@ class RunFolder:
         evaluations = self.evaluations()
         for item in job.items:
             score = outcome.scores.get(item.index)
-            if item.stored_as and score is not None and score.status == "ok":
+            if item.stored_as and score is not None and score.status == OK:
                 evaluations.put(item.stored_as, score.rows)
 
     def write_results(self, table: pd.DataFrame, *, fresh: bool = False) -> pd.DataFrame:

@@ -41,6 +41,10 @@ class EmbeddingCache:
                 meta = json.loads(str(archive["meta"]))
             if not isinstance(meta, dict):
                 raise ValueError("its meta record is not a JSON object")
+            if "format" not in meta and meta.get("checksum") == _unkeyed_checksum(values):
+                # written before entries named their key: a run folder of an earlier version still draws
+                # its figures (no new fit key is ever such an entry's key, so no fit reuses it)
+                return values, meta
             if meta.get("format") != FORMAT:
                 log.info("cache entry %s is of an older format; it will be recomputed", path)
                 return None
@@ -62,3 +66,8 @@ def _checksum(key: str, values: np.ndarray) -> str:
     digest = hashlib.sha256(key.encode() + str(values.dtype).encode() + str(values.shape).encode())
     digest.update(np.ascontiguousarray(values).tobytes())
     return digest.hexdigest()[:16]
+
+
+def _unkeyed_checksum(values: np.ndarray) -> str:
+    """The checksum of format-1 entries (values and shape only)."""
+    return hashlib.sha256(np.ascontiguousarray(values).tobytes() + str(values.shape).encode()).hexdigest()[:16]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NerBenchError
+from ..row_identity import identity_frame
 from .files import atomic_write_all
 from .layout import RESULT_FILES, RESULTS_CSV, RESULTS_PARQUET, VERSIONS
 
@@ -85,8 +86,6 @@ def accumulated(new: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """The folder's table after a run: the run's rows, then the previous rows it did not redo. A previous
     row is redone when a new row has its identity (``row_identity``), and a previous failed or skipped row
     when the run scored its unit again; rows of other methods, tasks or options are kept."""
-    from ..row_identity import identity_frame  # pandas-heavy helpers stay out of the package import
-
     if previous.empty:
         return new
     both = pd.concat([new, previous], ignore_index=True)
