@@ -16,6 +16,7 @@ import torch
 
 from ner_bench import NerBenchError
 from ner_bench.threads import torch_threads
+from ._nearest_label import NearestLabelIndex
 
 try:
     import cebra
@@ -35,6 +36,7 @@ CEBRA_HOOKS = (
     "TimedeltaDistribution.generator / .prior.generator",  # torch.Generators, reseeded for determinism
     "cebra.data.Loader.get_indices / Dataset.load_batch",  # used to build each batch
     "cebra.data.Batch.index",  # spare slot: carries the reference indices to the solver
+    "TimedeltaDistribution.index.search",  # the positive search, replaced by NearestLabelIndex on the CPU
 )
 
 
@@ -78,7 +80,8 @@ def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidde
                learning_rate: float, seed: int, device: str) -> TrainingSetup:
     """Encoder and seeded loader: references uniform over the training bins, positives by ``time_delta``
     (query = label of the reference + a random observed change over ``time_offset`` bins, positive = the
-    bin whose ``search_labels`` are nearest to the query)."""
+    bin whose ``search_labels`` are nearest to the query; on the CPU found on a k-d tree, see
+    :mod:`._nearest_label`)."""
     check_cebra_version()
     device = check_device(device)
     torch.manual_seed(seed)  # the encoder's initial weights
@@ -91,6 +94,8 @@ def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidde
     loader = ReferenceIndexedLoader(dataset=dataset, num_steps=iterations, batch_size=batch_size,
                                     conditional="time_delta", time_offset=time_offset)
     seed_loader(loader, seed)
+    if device == "cpu":  # cebra's brute-force search is most of a CPU step; on a GPU it is cheap
+        loader.distribution.index = NearestLabelIndex(search_labels)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
 

@@ -20,7 +20,7 @@ class CebraEncoderMethod(Method):
     supervised = True
     dependencies = ("torch", "cebra")
     uses_gpu = True
-    version = "1"
+    version = "2"  # 2: exact k-d tree positive search on the CPU, compiled NER loss (README, speed)
     #: the published training (reference-protocol.md section 3)
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
                 "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}

@@ -2,19 +2,27 @@
 near, with its groups of ties. It depends on the labels alone (no gradient), so a training loop can
 prepare it apart from the encoder.
 
-The sort is the costly part (B rows of B distances per step). For float32 distances it is an exact
-two-digit radix sort whose digits are sorted by NumPy's vectorised 32-bit sort on packed keys (low bits of
-the distance and the column, then high bits and the first-pass position), faster than ``argsort``;
-other types use ``argsort``.
+The sort is the costly part (B rows of B distances per step). Each row's distance keys are packed with
+their column into one unsigned integer and sorted by NumPy's vectorised sort; the packing and the
+read-back (order and tie groups) are compiled loops (``kernels/label_ranking.cpp``, see
+:mod:`ner_bench.native`). Where no compiler is at hand, float32 distances go through an exact two-digit
+radix sort whose digits are sorted by NumPy's 32-bit sort on packed keys (low bits of the distance and
+the column, then high bits and the first-pass position), faster than ``argsort``; other types use
+``argsort``.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
+
+from . import native
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,12 @@ def rank_labels(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[in
                 period: float = 360.0) -> LabelRanking:
     """Sort every label's neighbours by label distance, far to near, with tie groups (on the CPU)."""
     distance = label_distance(labels, circular_columns, period)
+    kernel = _kernel()
+    if kernel is not None and distance.dtype == np.float32:
+        # non-negative floats sort like their bit patterns read as unsigned integers
+        packed = np.empty(distance.shape, dtype=np.uint64)
+        kernel.pack_distance_keys(distance.ctypes.data, len(distance), packed.ctypes.data)
+        return _ranking_of_packed(kernel.emit_ranking_uint64, packed, 32)
     ascending, tied = _ascending_order(distance)
     order = np.ascontiguousarray(ascending[:, ::-1])  # far to near; the order within ties is irrelevant
     group_count = _group_counts(order, tied[:, ::-1])
@@ -106,6 +120,13 @@ class LabelRankTable:
         column_bits = max(1, int(size - 1).bit_length())
         if self.rank_bits + column_bits > 32:
             raise ValueError(f"LabelRankTable: a batch of {size} is too large to pack")
+        kernel = _kernel()
+        if kernel is not None:
+            indices = np.ascontiguousarray(indices, dtype=np.int64)
+            packed = np.empty((size, size), dtype=np.uint32)
+            kernel.pack_table_keys(self.ranks.ctypes.data, len(self.ranks), indices.ctypes.data, size,
+                                   column_bits, packed.ctypes.data)
+            return _ranking_of_packed(kernel.emit_ranking_uint32, packed, column_bits)
         keys = np.take(self.ranks[indices], indices, axis=1).astype(np.uint32) << np.uint32(column_bits)
         keys |= np.arange(size, dtype=np.uint32)
         keys.sort(axis=1)  # ascending distance, ties by column
@@ -115,6 +136,34 @@ class LabelRankTable:
         group_count = _group_counts(order, tied)
         return LabelRanking(order=torch.from_numpy(order), group_count=torch.from_numpy(group_count.astype(
             np.float32)))
+
+
+def _kernel() -> ctypes.CDLL | None:
+    """The compiled packing and read-back around the sort (kernels/label_ranking.cpp), or None."""
+    return _load_kernel() if native.enabled() else None
+
+
+@functools.lru_cache(maxsize=1)
+def _load_kernel() -> ctypes.CDLL | None:
+    library = native.load(Path(__file__).with_name("kernels") / "label_ranking.cpp")
+    if library is not None:
+        library.pack_distance_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
+        library.pack_table_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
+                                            ctypes.c_int, ctypes.c_void_p]
+        for emit in (library.emit_ranking_uint32, library.emit_ranking_uint64):
+            emit.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+    return library
+
+
+def _ranking_of_packed(emit, packed: np.ndarray, column_bits: int) -> LabelRanking:
+    """The ranking of rows of keys packed as (distance key << column_bits) | column: NumPy's vectorised
+    sort, then the kernel's read-back (far-to-near order and tie groups)."""
+    packed.sort(axis=1)  # ascending distance, ties by column
+    size = len(packed)
+    order = torch.empty(size, size, dtype=torch.int64)
+    group_count = torch.empty(size, size, dtype=torch.float32)
+    emit(packed.ctypes.data, size, column_bits, order.data_ptr(), group_count.data_ptr())
+    return LabelRanking(order=order, group_count=group_count)
 
 
 def _ascending_order(distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

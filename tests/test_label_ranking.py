@@ -1,11 +1,24 @@
 """The label side of the NER loss: far-to-near orders and tie groups, per batch and from the rank table."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 pytest.importorskip("torch")  # ner_bench.label_ranking is torch code
 
+from ner_bench import label_ranking, native
 from ner_bench.label_ranking import LabelRankTable, label_distance, rank_labels
+
+
+@pytest.fixture(params=["compiled", "numpy"], autouse=True)
+def ranking_path(request, monkeypatch):
+    """Every test on both paths: the compiled packing and read-back, and the NumPy-only fallback."""
+    if request.param == "numpy":
+        monkeypatch.setenv(native.SWITCH_VARIABLE, "0")
+    elif native.load(Path(label_ranking.__file__).with_name("kernels") / "label_ranking.cpp") is None:
+        pytest.skip("the ranking kernel could not be built here (no C++ compiler)")
+    return request.param
 
 
 def tied_labels(batch_size: int, rng: np.random.Generator) -> np.ndarray:

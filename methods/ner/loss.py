@@ -26,7 +26,9 @@ O(n^2 log n) for the sort, O(n^2) for the rest. Two facts make it cheap:
   n x B instead of n x n entries.
 
 The backward pass is written out (a reverse cumulative sum), so no O(n^2) index bookkeeping is kept for
-autograd. When some similarity is so small that ``exp`` could underflow, a log-space path
+autograd. On the CPU the same computation runs as one compiled pass over the rows
+(:mod:`.fused_loss`, value and gradient together); :class:`_RankContrast` here is the reference, the
+GPU path and the fallback where no C++ compiler is at hand. When some similarity is so small that ``exp`` could underflow, a log-space path
 (``logcumsumexp``) gives the same value stably.
 """
 
@@ -38,6 +40,9 @@ import numpy as np
 import torch
 
 from ner_bench.label_ranking import LabelRanking, as_label_array, label_distance, rank_labels
+
+from . import fused_loss
+from .fused_loss import FusedRankContrast
 
 __all__ = ["LabelRanking", "label_distance", "ner_loss", "ner_loss_from_ranking", "rank_labels",
            "stacked_ner_loss"]
@@ -102,7 +107,8 @@ def stacked_ner_loss(items: torch.Tensor, ranking: LabelRanking, *, temperature:
     # rounding; beyond, the log-space path keeps every term finite
     largest_distance = 2.0 * float(items.detach().norm(dim=1).max())
     if largest_distance / temperature <= _LARGEST_SAFE_EXPONENT.get(items.dtype, 0.0):
-        return _RankContrast.apply(items, order, group_count, float(temperature))
+        contrast = FusedRankContrast if fused_loss.available(items) else _RankContrast
+        return contrast.apply(items, order, group_count, float(temperature))
     return _rank_contrast_log_space(items, order, group_count, float(temperature))
 
 
