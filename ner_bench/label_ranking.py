@@ -34,7 +34,7 @@ class LabelRanking:
     distances that ends at position i, and 0 inside a group.
     """
 
-    order: torch.Tensor  # (B, B) int64
+    order: torch.Tensor  # (B, B) int32
     group_count: torch.Tensor  # (B, B) float
 
     @property
@@ -79,8 +79,8 @@ def rank_labels(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[in
     ascending, tied = _ascending_order(distance)
     order = np.ascontiguousarray(ascending[:, ::-1])  # far to near; the order within ties is irrelevant
     group_count = _group_counts(order, tied[:, ::-1])
-    return LabelRanking(order=torch.from_numpy(order), group_count=torch.from_numpy(group_count.astype(
-        distance.dtype)))
+    return LabelRanking(order=torch.from_numpy(order.astype(np.int32)), group_count=torch.from_numpy(
+        group_count.astype(distance.dtype)))
 
 
 class LabelRankTable:
@@ -124,13 +124,14 @@ class LabelRankTable:
         if kernel is not None:
             indices = np.ascontiguousarray(indices, dtype=np.int64)
             packed = np.empty((size, size), dtype=np.uint32)
-            kernel.pack_table_keys(self.ranks.ctypes.data, len(self.ranks), indices.ctypes.data, size,
-                                   column_bits, packed.ctypes.data)
+            ascending = np.argsort(indices, kind="stable")
+            kernel.pack_table_keys(self.ranks.ctypes.data, len(self.ranks), indices.ctypes.data,
+                                   ascending.ctypes.data, size, column_bits, packed.ctypes.data)
             return _ranking_of_packed(kernel.emit_ranking_uint32, packed, column_bits)
         keys = np.take(self.ranks[indices], indices, axis=1).astype(np.uint32) << np.uint32(column_bits)
         keys |= np.arange(size, dtype=np.uint32)
         keys.sort(axis=1)  # ascending distance, ties by column
-        order = (keys[:, ::-1] & np.uint32((1 << column_bits) - 1)).astype(np.int64)  # far to near
+        order = (keys[:, ::-1] & np.uint32((1 << column_bits) - 1)).astype(np.int32)  # far to near
         keys >>= np.uint32(column_bits)
         tied = keys[:, :0:-1] == keys[:, -2::-1]  # far to near: positions p and p + 1 equally far
         group_count = _group_counts(order, tied)
@@ -148,8 +149,8 @@ def _load_kernel() -> ctypes.CDLL | None:
     library = native.load(Path(__file__).with_name("kernels") / "label_ranking.cpp")
     if library is not None:
         library.pack_distance_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
-        library.pack_table_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-                                            ctypes.c_int, ctypes.c_void_p]
+        library.pack_table_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p,
+                                            ctypes.c_int64, ctypes.c_int, ctypes.c_void_p]
         for emit in (library.emit_ranking_uint32, library.emit_ranking_uint64):
             emit.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     return library
@@ -160,7 +161,7 @@ def _ranking_of_packed(emit, packed: np.ndarray, column_bits: int) -> LabelRanki
     sort, then the kernel's read-back (far-to-near order and tie groups)."""
     packed.sort(axis=1)  # ascending distance, ties by column
     size = len(packed)
-    order = torch.empty(size, size, dtype=torch.int64)
+    order = torch.empty(size, size, dtype=torch.int32)
     group_count = torch.empty(size, size, dtype=torch.float32)
     emit(packed.ctypes.data, size, column_bits, order.data_ptr(), group_count.data_ptr())
     return LabelRanking(order=order, group_count=group_count)

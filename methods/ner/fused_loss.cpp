@@ -63,18 +63,21 @@ void per_label_sums(int64_t half, int64_t a, Row<T>& row) {
     w[column] = a < half ? e[a + half] : e[a - half];
 }
 
-// log terms of two anchors sharing one order; leaves d loss / d per_label (times `scale`) in per_label
+// log terms of two anchors sharing one order; leaves d loss / d per_label (times `scale`) in per_label.
+// Pointers are __restrict__: without it every store to per_label must wait for the loads before it.
 template <typename T>
-double log_terms(const int64_t* order, const T* group_count, int64_t half, T scale, Row<T>& first,
-                 Row<T>& second, bool gradient) {
+double log_terms(const int32_t* __restrict__ order, const T* __restrict__ group_count, int64_t half, T scale,
+                 Row<T>& first, Row<T>& second, bool gradient) {
     const T tiny = std::numeric_limits<T>::min();
+    T* __restrict__ w_first = first.per_label.data();
+    T* __restrict__ w_second = second.per_label.data();
+    T* __restrict__ c_first = first.cumulative.data();
+    T* __restrict__ c_second = second.cumulative.data();
     double sum_first = 0.0, sum_second = 0.0;
-    T* c_first = first.cumulative.data();
-    T* c_second = second.cumulative.data();
     for (int64_t i = 0; i < half; ++i) {
-        const int64_t column = order[i];
-        sum_first += first.per_label[column];
-        sum_second += second.per_label[column];
+        const int32_t column = order[i];
+        sum_first += w_first[column];
+        sum_second += w_second[column];
         c_first[i] = sum_first > tiny ? T(sum_first) : tiny;
         c_second[i] = sum_second > tiny ? T(sum_second) : tiny;
     }
@@ -89,11 +92,11 @@ double log_terms(const int64_t* order, const T* group_count, int64_t half, T sca
     }
     double from_here_first = 0.0, from_here_second = 0.0;
     for (int64_t i = half - 1; i >= 0; --i) {
-        const int64_t column = order[i];
+        const int32_t column = order[i];
         from_here_first += c_first[i];
         from_here_second += c_second[i];
-        first.per_label[column] = T(from_here_first) * scale;
-        second.per_label[column] = T(from_here_second) * scale;
+        w_first[column] = T(from_here_first) * scale;
+        w_second[column] = T(from_here_second) * scale;
     }
     return total;
 }
@@ -123,7 +126,7 @@ void add_gradient(const T* items_t, int64_t n, int64_t dim, int64_t a, T scale, 
 }
 
 template <typename T>
-double fused_loss(const T* items_t, int64_t n, int64_t dim, const int64_t* order, const T* group_count,
+double fused_loss(const T* items_t, int64_t n, int64_t dim, const int32_t* order, const T* group_count,
                   double temperature, T* grad_t) {
     const int64_t half = n / 2;
     const double pairs = double(n) * double(n - 1);
@@ -153,12 +156,12 @@ double fused_loss(const T* items_t, int64_t n, int64_t dim, const int64_t* order
 
 extern "C" {
 
-double ner_fused_loss_float32(const float* items_t, int64_t n, int64_t dim, const int64_t* order,
+double ner_fused_loss_float32(const float* items_t, int64_t n, int64_t dim, const int32_t* order,
                               const float* group_count, double temperature, float* grad_t) {
     return fused_loss(items_t, n, dim, order, group_count, temperature, grad_t);
 }
 
-double ner_fused_loss_float64(const double* items_t, int64_t n, int64_t dim, const int64_t* order,
+double ner_fused_loss_float64(const double* items_t, int64_t n, int64_t dim, const int32_t* order,
                               const double* group_count, double temperature, double* grad_t) {
     return fused_loss(items_t, n, dim, order, group_count, temperature, grad_t);
 }

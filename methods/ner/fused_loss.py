@@ -48,7 +48,7 @@ class FusedRankContrast(torch.autograd.Function):
     @staticmethod
     def forward(ctx, items, order, group_count, temperature):
         items_t = items.detach().T.contiguous()  # (dim, n): one coordinate of every item is contiguous
-        order = order.to(torch.int64).contiguous()
+        order = order.to(torch.int32).contiguous()
         group_count = group_count.to(items.dtype).contiguous()
         grad_t = torch.empty_like(items_t) if ctx.needs_input_grad[0] else None
         value = _kernels()[items.dtype](items_t.data_ptr(), items_t.shape[1], items_t.shape[0], order.data_ptr(),

@@ -125,6 +125,7 @@ class _RankContrast(torch.autograd.Function):
     @staticmethod
     def forward(ctx, items, order, group_count, temperature):
         n, half = items.shape[0], items.shape[0] // 2
+        order = order.long()  # gather's index type
         squared = _squared_distances(items.detach())
         inverse_distance = squared.rsqrt().nan_to_num_(posinf=0.0)  # 0 on the diagonal and for duplicates
         similarity = torch.addcmul(items.new_zeros(()), squared, inverse_distance, value=-1.0 / temperature)
@@ -198,6 +199,7 @@ def _rank_contrast_log_space(items: torch.Tensor, order: torch.Tensor, group_cou
                              temperature: float) -> torch.Tensor:
     """The same loss with log-space sums and autograd (for similarities whose exp would underflow)."""
     n, half = items.shape[0], items.shape[0] // 2
+    order = order.long()
     distance = torch.cdist(items, items, compute_mode="donot_use_mm_for_euclid_dist")
     similarity = distance * (-1.0 / temperature)
     eye = torch.eye(n, dtype=torch.bool, device=items.device)

@@ -12,22 +12,31 @@
 namespace {
 
 template <typename Packed>
-void emit(const Packed* sorted, int64_t size, int column_bits, int64_t* order, float* group_count) {
+void emit(const Packed* sorted, int64_t size, int column_bits, int32_t* order, float* group_count) {
     const Packed column_mask = (Packed(1) << column_bits) - 1;
     for (int64_t r = 0; r < size; ++r) {
-        const Packed* row = sorted + r * size;
-        int64_t* row_order = order + r * size;
-        float* row_counts = group_count + r * size;
-        float in_group = 0.0f;
+        const Packed* __restrict__ row = sorted + r * size;
+        int32_t* __restrict__ row_order = order + r * size;
+        float* __restrict__ counts = group_count + r * size;
+        // far-to-near position i is ascending position size - 1 - i; a group ends at i unless the next
+        // position (ascending position size - 2 - i) holds the same distance
         for (int64_t i = 0; i < size; ++i) {
-            const int64_t ascending = size - 1 - i;
-            const int64_t column = int64_t(row[ascending] & column_mask);
-            row_order[i] = column;
-            in_group += column == r ? 1.0f : 2.0f;
-            const bool group_ends = ascending == 0 || (row[ascending - 1] >> column_bits) != (row[ascending] >> column_bits);
-            row_counts[i] = group_ends ? in_group : 0.0f;
-            if (group_ends) in_group = 0.0f;
+            const Packed key = row[size - 1 - i];
+            row_order[i] = int32_t(key & column_mask);
+            counts[i] = int32_t(key & column_mask) == r ? 1.0f : 2.0f;
         }
+        float in_group = 0.0f;  // items of a group of ties carried to its last position
+        for (int64_t i = 0; i + 1 < size; ++i) {
+            const bool tied = (row[size - 1 - i] >> column_bits) == (row[size - 2 - i] >> column_bits);
+            if (tied) {
+                in_group += counts[i];
+                counts[i] = 0.0f;
+            } else if (in_group != 0.0f) {
+                counts[i] += in_group;
+                in_group = 0.0f;
+            }
+        }
+        counts[size - 1] += in_group;
     }
 }
 
@@ -42,22 +51,27 @@ void pack_distance_keys(const uint32_t* bits, int64_t size, uint64_t* packed) {
             packed[r * size + j] = (uint64_t(bits[r * size + j]) << 32) | uint64_t(j);
 }
 
-// the rows and columns `indices` of a table of dense distance ranks -> keys packed with column_bits
-void pack_table_keys(const uint16_t* table, int64_t table_size, const int64_t* indices, int64_t size,
-                     int column_bits, uint32_t* packed) {
+// the rows and columns `indices` of a table of dense distance ranks -> keys packed with column_bits.
+// `ascending` lists the batch's columns by increasing table index, so that each table row is read front
+// to back (the rows are large; read in the batch's random order they miss the cache at every column)
+void pack_table_keys(const uint16_t* table, int64_t table_size, const int64_t* indices,
+                     const int64_t* ascending, int64_t size, int column_bits, uint32_t* packed) {
     for (int64_t r = 0; r < size; ++r) {
         const uint16_t* row = table + indices[r] * table_size;
-        for (int64_t j = 0; j < size; ++j)
-            packed[r * size + j] = (uint32_t(row[indices[j]]) << column_bits) | uint32_t(j);
+        uint32_t* out = packed + r * size;
+        for (int64_t t = 0; t < size; ++t) {
+            const int64_t j = ascending[t];
+            out[j] = (uint32_t(row[indices[j]]) << column_bits) | uint32_t(j);
+        }
     }
 }
 
-void emit_ranking_uint64(const uint64_t* sorted, int64_t size, int column_bits, int64_t* order,
+void emit_ranking_uint64(const uint64_t* sorted, int64_t size, int column_bits, int32_t* order,
                          float* group_count) {
     emit(sorted, size, column_bits, order, group_count);
 }
 
-void emit_ranking_uint32(const uint32_t* sorted, int64_t size, int column_bits, int64_t* order,
+void emit_ranking_uint32(const uint32_t* sorted, int64_t size, int column_bits, int32_t* order,
                          float* group_count) {
     emit(sorted, size, column_bits, order, group_count);
 }
