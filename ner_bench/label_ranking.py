@@ -2,19 +2,20 @@
 near, with its groups of ties. It depends on the labels alone (no gradient), so a training loop can
 prepare it apart from the encoder.
 
-The sort is the costly part (B rows of B distances per step). Each row's distance keys are packed with
-their column into one unsigned integer and sorted by NumPy's vectorised sort; the packing and the
-read-back (order and tie groups) are compiled loops (``kernels/label_ranking.cpp``, see
-:mod:`ner_bench.native`). Where no compiler is at hand, float32 distances go through an exact two-digit
-radix sort whose digits are sorted by NumPy's 32-bit sort on packed keys (low bits of the distance and
-the column, then high bits and the first-pass position), faster than ``argsort``; other types use
-``argsort``.
+The sort is the costly part (B rows of B distances per step). For float32 labels it runs on compiled
+loops around NumPy's vectorised sort (``kernels/label_ranking.cpp``, see :mod:`ner_bench.native`): the
+distances and 32-bit sort keys (a distance's bits, its lowest bits replaced by the column), then the
+read-back, which settles keys that agree above the column bits from the full distances. Where no compiler
+is at hand, float32 distances go through an exact two-digit radix sort whose digits are sorted by NumPy's
+32-bit sort on packed keys (low bits of the distance and the column, then high bits and the first-pass
+position), and a :class:`LabelRankTable` spares the distances; other types use ``argsort``.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -69,13 +70,11 @@ def label_distance(labels: torch.Tensor | np.ndarray, circular_columns: Sequence
 def rank_labels(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[int] = (2,),
                 period: float = 360.0) -> LabelRanking:
     """Sort every label's neighbours by label distance, far to near, with tie groups (on the CPU)."""
-    distance = label_distance(labels, circular_columns, period)
     kernel = _kernel()
-    if kernel is not None and distance.dtype == np.float32:
-        # non-negative floats sort like their bit patterns read as unsigned integers
-        packed = np.empty(distance.shape, dtype=np.uint64)
-        kernel.pack_distance_keys(distance.ctypes.data, len(distance), packed.ctypes.data)
-        return _ranking_of_packed(kernel.emit_ranking_uint64, packed, 32)
+    values = as_label_array(labels)
+    if kernel is not None and values.dtype == np.float32:
+        return _compiled_ranking(kernel, values, circular_columns, period)
+    distance = label_distance(values, circular_columns, period)
     ascending, tied = _ascending_order(distance)
     order = np.ascontiguousarray(ascending[:, ::-1])  # far to near; the order within ties is irrelevant
     group_count = _group_counts(order, tied[:, ::-1])
@@ -120,14 +119,6 @@ class LabelRankTable:
         column_bits = max(1, int(size - 1).bit_length())
         if self.rank_bits + column_bits > 32:
             raise ValueError(f"LabelRankTable: a batch of {size} is too large to pack")
-        kernel = _kernel()
-        if kernel is not None:
-            indices = np.ascontiguousarray(indices, dtype=np.int64)
-            packed = np.empty((size, size), dtype=np.uint32)
-            ascending = np.argsort(indices, kind="stable")
-            kernel.pack_table_keys(self.ranks.ctypes.data, len(self.ranks), indices.ctypes.data,
-                                   ascending.ctypes.data, size, column_bits, packed.ctypes.data)
-            return _ranking_of_packed(kernel.emit_ranking_uint32, packed, column_bits)
         keys = np.take(self.ranks[indices], indices, axis=1).astype(np.uint32) << np.uint32(column_bits)
         keys |= np.arange(size, dtype=np.uint32)
         keys.sort(axis=1)  # ascending distance, ties by column
@@ -139,6 +130,24 @@ class LabelRankTable:
             np.float32)))
 
 
+def compiled() -> bool:
+    """Whether rank_labels runs on the compiled kernels here (then a LabelRankTable does not pay: ranking a
+    batch from its labels is as fast as a look-up in a table too large for the cache)."""
+    return _kernel() is not None
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """This thread's (size, size) distance and key buffers, reused from batch to batch: fresh megabytes
+    each step cost page faults."""
+    buffers = getattr(_SCRATCH, "buffers", None)
+    if buffers is None or len(buffers[0]) != size:
+        buffers = _SCRATCH.buffers = (np.empty((size, size), np.float32), np.empty((size, size), np.uint32))
+    return buffers
+
+
 def _kernel() -> ctypes.CDLL | None:
     """The compiled packing and read-back around the sort (kernels/label_ranking.cpp), or None."""
     return _load_kernel() if native.enabled() else None
@@ -146,24 +155,36 @@ def _kernel() -> ctypes.CDLL | None:
 
 @functools.lru_cache(maxsize=1)
 def _load_kernel() -> ctypes.CDLL | None:
-    library = native.load(Path(__file__).with_name("kernels") / "label_ranking.cpp")
+    library = native.load(Path(__file__).with_name("kernels") / "label_ranking.cpp", fast_math=False)
     if library is not None:
-        library.pack_distance_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p]
-        library.pack_table_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p,
-                                            ctypes.c_int64, ctypes.c_int, ctypes.c_void_p]
-        for emit in (library.emit_ranking_uint32, library.emit_ranking_uint64):
-            emit.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+        library.distance_keys.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+                                          ctypes.c_float, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+        library.emit_ranking_of_distances.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                                                      ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
     return library
 
 
-def _ranking_of_packed(emit, packed: np.ndarray, column_bits: int) -> LabelRanking:
-    """The ranking of rows of keys packed as (distance key << column_bits) | column: NumPy's vectorised
-    sort, then the kernel's read-back (far-to-near order and tie groups)."""
-    packed.sort(axis=1)  # ascending distance, ties by column
-    size = len(packed)
+def _compiled_ranking(kernel: ctypes.CDLL, values: np.ndarray, circular_columns: Sequence[int],
+                      period: float) -> LabelRanking:
+    """rank_labels of float32 labels: the kernel's distances (label_distance's, bit for bit) packed into
+    32-bit keys whose lowest bits hold the column, NumPy's vectorised sort of those keys, and the kernel's
+    read-back, which settles keys that agree above the column bits from the full distances."""
+    size, width = values.shape
+    circular = np.zeros(width, dtype=np.uint8)
+    circular[[c % width for c in circular_columns]] = 1
+    reduced = values.copy()
+    for column in np.flatnonzero(circular):  # as label_distance reduces them
+        reduced[:, column] = np.remainder(values[:, column], np.float32(period))
+    column_bits = max(1, int(size - 1).bit_length())
+    distance, packed = _scratch(size)
+    reduced = np.ascontiguousarray(reduced.T)  # a label column contiguous
+    kernel.distance_keys(reduced.ctypes.data, size, width, circular.ctypes.data, float(np.float32(period)),
+                         column_bits, distance.ctypes.data, packed.ctypes.data)
+    packed.sort(axis=1)
     order = torch.empty(size, size, dtype=torch.int32)
     group_count = torch.empty(size, size, dtype=torch.float32)
-    emit(packed.ctypes.data, size, column_bits, order.data_ptr(), group_count.data_ptr())
+    kernel.emit_ranking_of_distances(packed.ctypes.data, distance.ctypes.data, size, column_bits,
+                                     order.data_ptr(), group_count.data_ptr())
     return LabelRanking(order=order, group_count=group_count)
 
 

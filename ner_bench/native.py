@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 SWITCH_VARIABLE = "NER_BENCH_NATIVE"
 CACHE_VARIABLE = "NER_BENCH_KERNEL_CACHE"
-#: -ffast-math lets GCC call glibc's vector exp and log (libmvec); the kernels are written for it
-FLAGS = ("-O3", "-march=native", "-ffast-math", "-fPIC", "-std=c++17")
+FLAGS = ("-O3", "-march=native", "-fPIC", "-std=c++17")
+#: lets GCC call glibc's vector exp and log (libmvec), for kernels written for it (it may reassociate sums)
+FAST_MATH = ("-ffast-math",)
 #: linked apart, without -ffast-math: linked with it, GCC adds crtfastmath.o, whose constructor turns on
 #: flush-to-zero for the whole process when the library loads (every later denormal in NumPy, SciPy and
 #: torch would read 0)
@@ -40,23 +41,24 @@ def enabled() -> bool:
     return os.environ.get(SWITCH_VARIABLE, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def load(source: Path) -> ctypes.CDLL | None:
-    """The compiled library of ``source`` for this machine, or None where it cannot be built."""
+def load(source: Path, *, fast_math: bool = True) -> ctypes.CDLL | None:
+    """The compiled library of ``source`` for this machine, or None where it cannot be built.
+    ``fast_math=False`` for kernels whose floating-point results must be IEEE's, operation by operation."""
     if not enabled():
         return None
-    return _load(Path(source).resolve())
+    return _load(Path(source).resolve(), FLAGS + FAST_MATH if fast_math else FLAGS)
 
 
 @functools.lru_cache(maxsize=None)
-def _load(source: Path) -> ctypes.CDLL | None:
+def _load(source: Path, flags: tuple[str, ...]) -> ctypes.CDLL | None:
     compiler = _compiler()
     if compiler is None:
         log.warning("no C++ compiler found (set CXX): %s runs on its portable path", source.stem)
         return None
-    library = cache_folder() / f"{source.stem}-{_build_key(source, compiler)}.so"
+    library = cache_folder() / f"{source.stem}-{_build_key(source, compiler, flags)}.so"
     if not library.exists():
         try:
-            _compile(source, compiler, library)
+            _compile(source, compiler, flags, library)
         except (OSError, subprocess.SubprocessError) as error:
             log.warning("could not compile %s (%s): it runs on its portable path", source.name, error)
             return None
@@ -87,9 +89,9 @@ def _compiler_version(compiler: str) -> str:
     return subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=60).stdout
 
 
-def _build_key(source: Path, compiler: str) -> str:
+def _build_key(source: Path, compiler: str, flags: tuple[str, ...]) -> str:
     digest = hashlib.sha256(source.read_bytes())
-    for part in (" ".join(FLAGS + LINK_FLAGS), _compiler_version(compiler), _cpu_identity()):
+    for part in (" ".join(flags + LINK_FLAGS), _compiler_version(compiler), _cpu_identity()):
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:16]
 
@@ -104,13 +106,13 @@ def _cpu_identity() -> str:
     return "\n".join(sorted({line.strip() for line in text.splitlines() if line.startswith(wanted)}))
 
 
-def _compile(source: Path, compiler: str, library: Path) -> None:
+def _compile(source: Path, compiler: str, flags: tuple[str, ...], library: Path) -> None:
     library.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=library.parent, prefix=library.stem, suffix=".partial")
     os.close(handle)
     objects = partial + ".o"
     try:
-        _run(compiler, [*FLAGS, "-c", str(source), "-o", objects])
+        _run(compiler, [*flags, "-c", str(source), "-o", objects])
         _run(compiler, [*LINK_FLAGS, objects, "-o", partial])
         os.replace(partial, library)
     finally:

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")  # ner_bench.label_ranking is torch code
+torch = pytest.importorskip("torch")  # ner_bench.label_ranking is torch code
 
 from ner_bench import label_ranking, native
 from ner_bench.label_ranking import LabelRankTable, label_distance, rank_labels
@@ -16,7 +16,8 @@ def ranking_path(request, monkeypatch):
     """Every test on both paths: the compiled packing and read-back, and the NumPy-only fallback."""
     if request.param == "numpy":
         monkeypatch.setenv(native.SWITCH_VARIABLE, "0")
-    elif native.load(Path(label_ranking.__file__).with_name("kernels") / "label_ranking.cpp") is None:
+    elif native.load(Path(label_ranking.__file__).with_name("kernels") / "label_ranking.cpp",
+                     fast_math=False) is None:
         pytest.skip("the ranking kernel could not be built here (no C++ compiler)")
     return request.param
 
@@ -48,6 +49,29 @@ def assert_exact_ranking(ranking, labels):
 def test_rank_labels_is_exact(batch_size, dtype):
     labels = tied_labels(batch_size, np.random.default_rng(batch_size)).astype(dtype)
     assert_exact_ranking(rank_labels(labels), labels)
+
+
+@pytest.mark.parametrize("batch_size", [40, 512, 2048])
+def test_distances_equal_in_their_high_bits_are_ordered_exactly(batch_size):
+    """The compiled path sorts keys that keep a distance's bits above the column bits; distances of 64 plus
+    a few ulps agree there and must be settled from their full value."""
+    rng = np.random.default_rng(batch_size)
+    labels = np.column_stack([rng.integers(0, 600, batch_size) * 2.0 ** -17, rng.choice([0.0, 64.0], batch_size),
+                              rng.integers(0, 3, batch_size) * 120.0]).astype(np.float32)
+    ranking = rank_labels(labels)
+    assert_exact_ranking(ranking, labels)
+    assert ranking.order.dtype == torch.int32
+
+
+def test_compiled_and_numpy_rankings_agree(ranking_path, monkeypatch):
+    labels = tied_labels(300, np.random.default_rng(9))
+    ranking = rank_labels(labels)
+    monkeypatch.setenv(native.SWITCH_VARIABLE, "0")
+    reference = rank_labels(labels)
+    np.testing.assert_array_equal(ranking.group_count.numpy(), reference.group_count.numpy())
+    distance = label_distance(labels)
+    np.testing.assert_array_equal(np.take_along_axis(distance, ranking.order.numpy().astype(np.int64), axis=1),
+                                  np.take_along_axis(distance, reference.order.numpy().astype(np.int64), axis=1))
 
 
 def test_rank_table_equals_rank_labels():

@@ -19,17 +19,18 @@
 
 namespace {
 
+// one anchor's row, kept small enough for L1 cache: squared distances become inverse distances in place,
+// and the gradient's couplings overwrite the exponentials once the per-label sums are taken
 template <typename T>
 struct Row {
-    std::vector<T> squared, inverse, exp_similarity, per_label, cumulative, coupling;
-    explicit Row(int64_t n)
-        : squared(n), inverse(n), exp_similarity(n), per_label(n / 2), cumulative(n / 2), coupling(n) {}
+    std::vector<T> inverse, exp_similarity, per_label, cumulative;
+    explicit Row(int64_t n) : inverse(n), exp_similarity(n), per_label(n / 2), cumulative(n / 2) {}
 };
 
 // similarities of anchor a with every item; returns their sum
 template <typename T>
 double similarities(const T* items_t, int64_t n, int64_t dim, int64_t a, T scale, Row<T>& row) {
-    T* squared = row.squared.data();
+    T* __restrict__ squared = row.inverse.data();
     for (int64_t b = 0; b < n; ++b) squared[b] = T(0);
     for (int64_t c = 0; c < dim; ++c) {
         const T* column = items_t + c * n;
@@ -39,14 +40,13 @@ double similarities(const T* items_t, int64_t n, int64_t dim, int64_t a, T scale
             squared[b] += difference * difference;
         }
     }
-    T* inverse = row.inverse.data();
-    T* exp_similarity = row.exp_similarity.data();
+    T* __restrict__ exp_similarity = row.exp_similarity.data();
     double total = 0.0;
     for (int64_t b = 0; b < n; ++b) {
         const T q = squared[b];
         const T inverse_distance = q > T(0) ? T(1) / std::sqrt(q) : T(0);  // 0 for the anchor and duplicates
         const T similarity = q * inverse_distance * scale;
-        inverse[b] = inverse_distance;
+        squared[b] = inverse_distance;
         exp_similarity[b] = std::exp(similarity);
         total += similarity;
     }
@@ -105,15 +105,14 @@ double log_terms(const int32_t* __restrict__ order, const T* __restrict__ group_
 template <typename T>
 void add_gradient(const T* items_t, int64_t n, int64_t dim, int64_t a, T scale, Row<T>& row, T* grad_t) {
     const int64_t half = n / 2;
-    const T* e = row.exp_similarity.data();
-    const T* inverse = row.inverse.data();
-    const T* r = row.per_label.data();
-    T* coupling = row.coupling.data();
-    for (int64_t b = 0; b < half; ++b) coupling[b] = (e[b] * r[b] - scale) * inverse[b];
-    for (int64_t b = half; b < n; ++b) coupling[b] = (e[b] * r[b - half] - scale) * inverse[b];
+    T* __restrict__ coupling = row.exp_similarity.data();
+    const T* __restrict__ inverse = row.inverse.data();
+    const T* __restrict__ r = row.per_label.data();
+    for (int64_t b = 0; b < half; ++b) coupling[b] = (coupling[b] * r[b] - scale) * inverse[b];
+    for (int64_t b = half; b < n; ++b) coupling[b] = (coupling[b] * r[b - half] - scale) * inverse[b];
     for (int64_t c = 0; c < dim; ++c) {
-        const T* column = items_t + c * n;
-        T* grad = grad_t + c * n;
+        const T* __restrict__ column = items_t + c * n;
+        T* __restrict__ grad = grad_t + c * n;
         const T anchor = column[a];
         T own = T(0);
         for (int64_t b = 0; b < n; ++b) {

@@ -16,6 +16,7 @@ import torch
 import cebra
 import cebra.data
 import cebra.solver
+from ner_bench import label_ranking
 from ner_bench.label_ranking import LabelRanking, LabelRankTable, rank_labels
 from .loss import stacked_ner_loss
 
@@ -36,8 +37,9 @@ class NerCriterion(torch.nn.Module):
         return rank_labels(labels, self.circular_columns, self.period)
 
     def rank_table(self, labels: np.ndarray) -> LabelRankTable | None:
-        """A table of the training labels' distance ranks, when small enough to be worth it."""
-        if len(labels) > LabelRankTable.MAX_LABELS:
+        """A table of the training labels' distance ranks, when worth it: small enough, and the batch
+        ranking not compiled (the compiled one needs no table, and no second of building it)."""
+        if len(labels) > LabelRankTable.MAX_LABELS or label_ranking.compiled():
             return None
         return LabelRankTable(labels, self.circular_columns, self.period)
 
@@ -97,8 +99,9 @@ class NerSolver(cebra.solver.SingleSessionSolver):
 
     ``labels`` holds the training labels of every bin (NumPy, CPU). Each batch carries its reference
     indices in ``Batch.index``; both the reference and the positive view get the reference's label.
-    Negatives are not embedded: the loss contrasts every item with the whole batch. The ranks of the
-    training labels' distances are tabulated once, so a batch's ranking is a look-up and one sort.
+    Negatives are not embedded: the loss contrasts every item with the whole batch. A batch's ranking is
+    computed from its labels by the compiled kernels, or, where those are not built, looked up in a table
+    of the training labels' distance ranks (built once) and sorted.
     """
 
     labels: np.ndarray = None

@@ -1,42 +1,34 @@
-// The label side of the NER loss around NumPy's vectorised sort: packing each row's keys with their
-// column, and reading the sorted rows back as a far-to-near order with tie groups.
+// The label side of the NER loss for float32 labels: a batch's label distances and their sort keys, and,
+// once NumPy's vectorised sort has sorted the keys, each row's far-to-near order with its tie groups.
 //
-// A packed key is (distance key << column_bits) | column, so that sorting a row ascending sorts it by
-// distance, ties by column. The distance key is a non-negative float's bit pattern (which orders like
-// the float) or a dense rank from a table. group_count[r, i] is the number of items (two per label
-// column, one in the anchor's own column) in the tie group that ends at far-to-near position i, and 0
-// inside a group, as label_ranking._group_counts computes it.
+// A key is a distance's bit pattern (non-negative floats order like their bits read as unsigned integers)
+// with its lowest column_bits bits replaced by the column, so that 32-bit keys sort each row by distance
+// up to those bits; keys that agree above them are settled from the full distances. group_count[r, i] is
+// the number of items (two per label column, one in the anchor's own column) in the tie group that ends
+// at far-to-near position i, and 0 inside a group, as label_ranking._group_counts computes it. Compiled
+// without -ffast-math: the distances must equal label_ranking.label_distance's bit for bit.
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 namespace {
 
-template <typename Packed>
-void emit(const Packed* sorted, int64_t size, int column_bits, int32_t* order, float* group_count) {
-    const Packed column_mask = (Packed(1) << column_bits) - 1;
-    for (int64_t r = 0; r < size; ++r) {
-        const Packed* __restrict__ row = sorted + r * size;
-        int32_t* __restrict__ row_order = order + r * size;
-        float* __restrict__ counts = group_count + r * size;
-        // far-to-near position i is ascending position size - 1 - i; a group ends at i unless the next
-        // position (ascending position size - 2 - i) holds the same distance
-        for (int64_t i = 0; i < size; ++i) {
-            const Packed key = row[size - 1 - i];
-            row_order[i] = int32_t(key & column_mask);
-            counts[i] = int32_t(key & column_mask) == r ? 1.0f : 2.0f;
+// insertion sort of (distance bits, column) pairs, ascending; linear on nearly sorted input
+void insertion_pass(uint32_t* bits, uint32_t* columns, int64_t length) {
+    for (int64_t i = 1; i < length; ++i) {
+        const uint32_t b = bits[i], c = columns[i];
+        // bitwise, not short-circuit: ties (equal bits) are common, and a branch on them mispredicts
+        const bool in_order = (bits[i - 1] < b) | ((bits[i - 1] == b) & (columns[i - 1] < c));
+        if (in_order) continue;
+        int64_t j = i - 1;
+        for (; j >= 0 && (bits[j] > b || (bits[j] == b && columns[j] > c)); --j) {
+            bits[j + 1] = bits[j];
+            columns[j + 1] = columns[j];
         }
-        float in_group = 0.0f;  // items of a group of ties carried to its last position
-        for (int64_t i = 0; i + 1 < size; ++i) {
-            const bool tied = (row[size - 1 - i] >> column_bits) == (row[size - 2 - i] >> column_bits);
-            if (tied) {
-                in_group += counts[i];
-                counts[i] = 0.0f;
-            } else if (in_group != 0.0f) {
-                counts[i] += in_group;
-                in_group = 0.0f;
-            }
-        }
-        counts[size - 1] += in_group;
+        bits[j + 1] = b;
+        columns[j + 1] = c;
     }
 }
 
@@ -44,36 +36,70 @@ void emit(const Packed* sorted, int64_t size, int column_bits, int32_t* order, f
 
 extern "C" {
 
-// (size, size) float32 distances read as uint32 -> keys packed with 32 column bits
-void pack_distance_keys(const uint32_t* bits, int64_t size, uint64_t* packed) {
-    for (int64_t r = 0; r < size; ++r)
-        for (int64_t j = 0; j < size; ++j)
-            packed[r * size + j] = (uint64_t(bits[r * size + j]) << 32) | uint64_t(j);
-}
-
-// the rows and columns `indices` of a table of dense distance ranks -> keys packed with column_bits.
-// `ascending` lists the batch's columns by increasing table index, so that each table row is read front
-// to back (the rows are large; read in the batch's random order they miss the cache at every column)
-void pack_table_keys(const uint16_t* table, int64_t table_size, const int64_t* indices,
-                     const int64_t* ascending, int64_t size, int column_bits, uint32_t* packed) {
+// Label distances of a batch, exactly as label_ranking.label_distance computes them (L1 over the columns,
+// left to right; a circular column's values already reduced modulo the period, its gap g counting as
+// min(g, period - g)), and their keys: the distance's bits with the lowest column_bits replaced by the
+// column. Sorting those keys orders each row by distance up to its lowest column_bits bits, which
+// emit_ranking_of_distances then settles from the full distances. labels_t: (width, size), a column of
+// labels contiguous.
+void distance_keys(const float* labels_t, int64_t size, int64_t width, const uint8_t* circular, float period,
+                   int column_bits, float* distance, uint32_t* packed) {
+    const uint32_t low = (uint32_t(1) << column_bits) - 1;
     for (int64_t r = 0; r < size; ++r) {
-        const uint16_t* row = table + indices[r] * table_size;
-        uint32_t* out = packed + r * size;
-        for (int64_t t = 0; t < size; ++t) {
-            const int64_t j = ascending[t];
-            out[j] = (uint32_t(row[indices[j]]) << column_bits) | uint32_t(j);
+        float* __restrict__ row = distance + r * size;
+        for (int64_t j = 0; j < size; ++j) row[j] = 0.0f;
+        for (int64_t c = 0; c < width; ++c) {
+            const float* __restrict__ column = labels_t + c * size;
+            const float anchor = column[r];
+            if (circular[c]) {
+                for (int64_t j = 0; j < size; ++j) {
+                    const float gap = std::fabs(anchor - column[j]), around = period - gap;
+                    row[j] += around < gap ? around : gap;
+                }
+            } else {
+                for (int64_t j = 0; j < size; ++j) row[j] += std::fabs(anchor - column[j]);
+            }
+        }
+        uint32_t* __restrict__ keys = packed + r * size;
+        for (int64_t j = 0; j < size; ++j) {
+            uint32_t bits;
+            std::memcpy(&bits, row + j, sizeof bits);
+            keys[j] = (bits & ~low) | uint32_t(j);
         }
     }
 }
 
-void emit_ranking_uint64(const uint64_t* sorted, int64_t size, int column_bits, int32_t* order,
-                         float* group_count) {
-    emit(sorted, size, column_bits, order, group_count);
-}
-
-void emit_ranking_uint32(const uint32_t* sorted, int64_t size, int column_bits, int32_t* order,
-                         float* group_count) {
-    emit(sorted, size, column_bits, order, group_count);
+// order and tie groups from rows of distance_keys sorted ascending: keys whose distances agree above the
+// lowest column_bits bits are first put in the order of their full distances
+void emit_ranking_of_distances(const uint32_t* sorted, const float* distance, int64_t size, int column_bits,
+                               int32_t* order, float* group_count) {
+    const uint32_t low = (uint32_t(1) << column_bits) - 1;
+    std::vector<uint32_t> bits_of(size), columns_of(size);
+    uint32_t* __restrict__ bits = bits_of.data();
+    uint32_t* __restrict__ columns = columns_of.data();
+    for (int64_t r = 0; r < size; ++r) {
+        const uint32_t* __restrict__ keys = sorted + r * size;
+        const uint32_t* __restrict__ row_bits = reinterpret_cast<const uint32_t*>(distance + r * size);
+        for (int64_t j = 0; j < size; ++j) columns[j] = keys[j] & low;
+        for (int64_t j = 0; j < size; ++j) bits[j] = row_bits[columns[j]];
+        // the keys leave (distance, column) out of order only inside short runs of equal high bits, so one
+        // insertion pass settles them; its comparison is almost never true, and then costs no more
+        insertion_pass(bits, columns, size);
+        int32_t* __restrict__ row_order = order + r * size;
+        float* __restrict__ counts = group_count + r * size;
+        // far to near; arithmetic in place of branches, which ties would make mispredict
+        int32_t in_group = 0;
+        for (int64_t i = 0; i < size; ++i) {
+            const int64_t ascending = size - 1 - i;
+            const int32_t column = int32_t(columns[ascending]);
+            row_order[i] = column;
+            in_group += 2 - int32_t(column == r);
+            // all ones where the group goes on to the next position (a tie), else 0
+            const int32_t continues = ascending > 0 ? -int32_t(bits[ascending - 1] == bits[ascending]) : 0;
+            counts[i] = float(in_group & ~continues);
+            in_group &= continues;
+        }
+    }
 }
 
 }
