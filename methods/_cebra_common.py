@@ -100,6 +100,72 @@ def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidde
     return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
 
 
+def validation_batches(neural: np.ndarray, search_labels: np.ndarray, model: torch.nn.Module, *, count: int,
+                       batch_size: int, time_offset: int, seed: int, device: str) -> list:
+    """``count`` fixed batches of held-out training bins, drawn once like the training batches (their own
+    generators, seeded apart, so that the training batches are the same with or without validation)."""
+    dataset = cebra.data.TensorDataset(np.ascontiguousarray(neural, dtype=np.float32),
+                                       continuous=np.ascontiguousarray(search_labels, dtype=np.float32),
+                                       device=device)
+    dataset.configure_for(model)
+    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=count, batch_size=batch_size,
+                                    conditional="time_delta", time_offset=time_offset)
+    seed_loader(loader, seed + VALIDATION_SEED_OFFSET)
+    if device == "cpu":
+        loader.distribution.index = NearestLabelIndex(search_labels)
+    return list(loader)
+
+
+#: the validation batches' generators are seeded this far from the training ones
+VALIDATION_SEED_OFFSET = 7919
+
+
+class _Plateau(Exception):
+    """Raised from cebra's save hook to end training once the validation loss stops improving."""
+
+
+def train_until_plateau(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader, validate, *, every: int,
+                        patience: int, min_improvement: float = 1e-3) -> dict:
+    """Train as :func:`train` does, and every ``every`` steps evaluate ``validate()`` (the loss on held-out
+    training bins, without gradients); stop once it has not fallen by ``min_improvement`` (relative) for
+    ``patience`` evaluations, and keep the weights of the best evaluation."""
+    best = {"loss": float("inf"), "step": 0, "state": None}
+    stale = 0
+
+    def check(step: int, solver) -> None:
+        nonlocal stale
+        if step == 0:
+            return
+        solver.model.eval()
+        with torch.no_grad():
+            loss = float(validate())
+        solver.model.train()
+        improved = best["state"] is None or loss < best["loss"] - min_improvement * abs(best["loss"])
+        if improved:
+            best.update(loss=loss, step=step + 1, state={k: v.detach().clone() for k, v in solver.model.state_dict().items()})
+            stale = 0
+        else:
+            stale += 1
+            if stale >= patience:
+                raise _Plateau
+
+    started = time.perf_counter()
+    try:
+        solver.fit(loader, save_frequency=every, save_hook=check)
+        stopped = False
+    except _Plateau:
+        stopped = True
+    seconds = time.perf_counter() - started
+    if best["state"] is not None:
+        solver.model.load_state_dict(best["state"])
+    history = solver.history
+    return {"first_loss": float(history[0]) if history else float("nan"),
+            "last_loss": float(np.mean(history[-50:])) if history else float("nan"),
+            "steps_per_second": len(history) / seconds if seconds > 0 else float("nan"),
+            "iterations_trained": len(history), "best_iteration": best["step"], "best_validation_loss": best["loss"],
+            "stopped_on_plateau": stopped}
+
+
 def seed_loader(loader: cebra.data.ContinuousDataLoader, seed: int) -> None:
     """cebra 0.6.1 seeds its samplers from the OS (``Generator.seed()``): reseed them from ``seed``."""
     distribution = loader.distribution
@@ -126,7 +192,7 @@ def embed(model: torch.nn.Module, neural: np.ndarray, device: str, threads: int 
           chunk: int = 65536) -> np.ndarray:
     """The encoder's output for every bin (offset1 models see one bin at a time), as float32."""
     model.eval()
-    inputs = torch.from_numpy(np.ascontiguousarray(neural, dtype=np.float32))
+    inputs = torch.tensor(neural, dtype=torch.float32)  # a copy: recordings are handed out read-only
     with torch_threads(threads):
         parts = [model(inputs[start:start + chunk].to(device)).cpu() for start in range(0, len(inputs), chunk)]
     return torch.cat(parts).numpy().astype(np.float32)

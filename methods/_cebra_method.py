@@ -21,12 +21,17 @@ class CebraEncoderMethod(Method):
     dependencies = ("torch", "cebra")
     uses_gpu = True
     version = "2"  # 2: exact k-d tree positive search on the CPU, compiled NER loss (README, speed)
-    #: the published training (reference-protocol.md section 3)
+    #: the published training (reference-protocol.md section 3); early stopping is off unless asked for
     defaults = {"dim": 3, "iterations": 20000, "batch_size": 512, "learning_rate": 1e-4, "temperature": 1.0,
-                "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1}
+                "hidden_units": 32, "time_offset": 1, "model": "offset1-model", "threads": 1,
+                "early_stopping": False, "validation_fraction": 0.2, "validation_every": 250, "patience": 4}
     minimums = {"iterations": 1, "batch_size": 2, "learning_rate": 1e-12, "temperature": 1e-12, "hidden_units": 1,
-                "time_offset": 1, "threads": 0}
-    budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000}}
+                "time_offset": 1, "threads": 0, "validation_fraction": 1e-6, "validation_every": 1, "patience": 1}
+    #: converged: up to the published length, stopped once the loss on held-out training trials plateaus
+    budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000},
+               "converged": {"iterations": 20000, "early_stopping": True}}
+    #: fixed batches of held-out training bins each validation averages over
+    VALIDATION_BATCHES = 4
 
     def search_labels(self, labels: np.ndarray) -> np.ndarray:
         """The label columns the ``time_delta`` positive search uses."""
@@ -37,20 +42,61 @@ class CebraEncoderMethod(Method):
         Import cebra inside: it takes seconds, and this module is imported at plug-in discovery."""
         raise NotImplementedError
 
+    def validation_loss(self, solver: cebra.solver.Solver, batch, labels: np.ndarray) -> float:
+        """The training loss of one held-out batch (``labels``: the held-out bins' full labels)."""
+        prediction = solver._inference(batch)
+        loss, _, _ = solver.criterion(prediction.reference, prediction.positive, prediction.negative)
+        return float(loss)
+
     def fit(self, train: Recording, *, seed: int, device: str = "cpu") -> "CebraEncoderMethod":
-        from ner_bench.builtins.methods._cebra_common import make_setup, torch_threads, train as run_solver
+        from ner_bench.builtins.methods import _cebra_common as common
 
         p = self.params
-        labels = train.labels.astype(np.float32)  # [10*vx, 10*vy, theta]
-        setup = make_setup(train.neural, self.search_labels(labels), dim=p["dim"],
-                           hidden_units=p["hidden_units"], model_architecture=p["model"],
-                           iterations=p["iterations"], batch_size=p["batch_size"], time_offset=p["time_offset"],
-                           learning_rate=p["learning_rate"], seed=seed, device=device)
+        fit_part, held_out = self._validation_split(train)
+        labels = fit_part.labels.astype(np.float32)  # [10*vx, 10*vy, theta]
+        setup = common.make_setup(fit_part.neural, self.search_labels(labels), dim=p["dim"],
+                                  hidden_units=p["hidden_units"], model_architecture=p["model"],
+                                  iterations=p["iterations"], batch_size=p["batch_size"],
+                                  time_offset=p["time_offset"], learning_rate=p["learning_rate"], seed=seed,
+                                  device=device)
         solver = self.make_solver(setup, labels, device)
-        with torch_threads(p["threads"]):
-            self.training_ = run_solver(solver, setup.loader)
+        with common.torch_threads(p["threads"]):
+            if held_out is None:
+                self.training_ = common.train(solver, setup.loader)
+            else:
+                self.training_ = self._train_with_validation(solver, setup, held_out, seed, device)
         self.model_, self.device_ = setup.model, device
         return self
+
+    def _validation_split(self, train: Recording) -> tuple[Recording, Recording | None]:
+        """(trials to train on, held-out training trials to validate on, or None without early stopping)."""
+        if not self.params["early_stopping"]:
+            return train, None
+        from ner_bench.split import validation_trials
+
+        held = validation_trials(train, self.params["validation_fraction"], method=self.name,
+                                 parameter="validation_fraction")
+        return train.select_trials(np.setdiff1d(train.trial_ids, held)), train.select_trials(held)
+
+    def _train_with_validation(self, solver, setup, held_out: Recording, seed: int, device: str) -> dict:
+        from ner_bench.builtins.methods import _cebra_common as common
+
+        p = self.params
+        labels = held_out.labels.astype(np.float32)
+        batches = common.validation_batches(held_out.neural, self.search_labels(labels), setup.model,
+                                            count=self.VALIDATION_BATCHES, batch_size=p["batch_size"],
+                                            time_offset=p["time_offset"], seed=seed, device=device)
+        validate = lambda: np.mean([self.validation_loss(solver, batch, labels) for batch in batches])  # noqa: E731
+        return common.train_until_plateau(solver, setup.loader, validate, every=p["validation_every"],
+                                          patience=p["patience"])
+
+    def training_summary(self) -> str:
+        training = getattr(self, "training_", None) or {}
+        if "iterations_trained" not in training:
+            return f"{self.params['iterations']} iterations"
+        how = "stopped on a validation plateau" if training["stopped_on_plateau"] else "no plateau"
+        return (f"{training['iterations_trained']} of {self.params['iterations']} iterations ({how}), weights of "
+                f"iteration {training['best_iteration']} (validation loss {training['best_validation_loss']:.4f})")
 
     def transform(self, recording: Recording) -> np.ndarray:
         self.check_fitted()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ner_bench import NerBenchError, Recording
+from ner_bench import NerBenchError, Recording, split
 
 from ._pivae_model import ConvPiVAE
 
@@ -49,14 +49,7 @@ def windows(recording: Recording, window: int, edges: str) -> np.ndarray:
 
 def validation_trials(train: Recording, fraction: float) -> np.ndarray:
     """The last ``fraction`` of the training trials (at least one, at least one left to train on)."""
-    if not 0.0 < fraction < 1.0:
-        raise NerBenchError(f"method 'pivae' parameter 'valid_fraction': expected a value in (0, 1), got {fraction}")
-    trials = train.trial_ids
-    n_valid = int(round(fraction * len(trials)))
-    if len(trials) < 2:
-        raise NerBenchError(f"method 'pivae': recording {train.id!r} has {len(trials)} training trial(s); at least "
-                            "2 are needed to keep some for the validation checkpoint")
-    return trials[len(trials) - min(max(n_valid, 1), len(trials) - 1):]
+    return split.validation_trials(train, fraction, method="pivae", parameter="valid_fraction")
 
 
 @dataclass

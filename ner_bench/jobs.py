@@ -173,7 +173,8 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
                           error=f"{type(error).__name__}: {error}\n" + traceback.format_exc(limit=-8))
     return FitOutcome(key=job.key, status=OK, values=values,
                       fit_seconds=fitted - started, transform_seconds=transformed - fitted,
-                      meta={"params": method.params, **where, "prepare_seconds": prepare_seconds})
+                      meta={"params": method.params, **where, "prepare_seconds": prepare_seconds,
+                            "training": method.training_summary()})
 
 
 def describe_device(device: str) -> str:

@@ -32,8 +32,9 @@ class Method(ABC):
 
     Parameters
     ----------
-    budget : {"quick", "paper"}, default "quick"
-        Which of the class's ``budgets`` overrides apply on top of ``defaults``.
+    budget : {"quick", "paper", "converged"}, default "quick"
+        Which of the class's ``budgets`` overrides apply on top of ``defaults`` (a budget the class does not
+        declare applies none: the defaults, which are the published configuration).
     **params
         Explicit parameter values, each a key of ``defaults``; strings are parsed to the default's type.
 
@@ -237,6 +238,11 @@ class Method(ABC):
         ...
         ner_bench.errors.NerBenchError: method 'pca': transform called before fit
         """
+
+    def training_summary(self) -> str:
+        """A short, deterministic account of how the last ``fit`` trained (e.g. iterations run and why it
+        stopped), shown in the results' ``training`` column; empty by default."""
+        return ""
 
     def check_fitted(self) -> None:
         """Raise unless ``fit`` has run: the method must have a fitted attribute.

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from .errors import NerBenchError
 
 #: the training budgets a method may declare overrides for (``--budget``)
-BUDGETS = ("quick", "paper")
+BUDGETS = ("quick", "paper", "converged")
 #: what an option is called in messages, per owner kind (default "option")
 NOUNS = {"method": "parameter"}
 

@@ -328,7 +328,8 @@ def _base_row(entry: PlannedUnit, train: FitOutcome | None = None, test: FitOutc
         return dict(base, cached=False, threads=threads.thread_count())
     return dict(base, fit_seconds=train.fit_seconds, transform_seconds=train.transform_seconds,
                 cached=train.cached and test.cached, fit_host=train.meta.get("fit_host", ""),
-                fit_device=train.meta.get("fit_device", ""), threads=_fit_threads(train))
+                fit_device=train.meta.get("fit_device", ""), threads=_fit_threads(train),
+                training=train.meta.get("training", ""))
 
 
 def _fit_threads(outcome: FitOutcome) -> int:

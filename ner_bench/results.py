@@ -13,7 +13,8 @@ from .run_folder.params import canonical_params
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
            "decoder", "target", "metric", "time_bin", "train_direction", "test_direction", "value", "alignment",
-           "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "defects",
+           "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "training",
+           "defects",
            "device", "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
 
 #: columns that say how and where a run went rather than what it found: they differ between an
@@ -57,7 +58,7 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     table["value"] = pd.to_numeric(table["value"], errors="coerce").astype(float)
     for column in ("time_bin", "train_direction", "test_direction"):
         table[column] = pd.array(table[column], dtype="Int64")
-    for column in ("error", "note", "fit_host", "fit_device"):
+    for column in ("error", "note", "fit_host", "fit_device", "training"):
         table[column] = table[column].fillna("").astype(str)
     table["cached"] = table["cached"].astype("boolean").fillna(False).astype(bool)
     return table

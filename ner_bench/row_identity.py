@@ -18,8 +18,8 @@ from .errors import NerBenchError
 #: the measurement itself, and what the leaderboard derives from other columns
 MEASUREMENT = ("value", "status", "error", "note", "method_label", "cells", "results_source")
 #: how and where a number was made; equal numbers made on two machines are the same row
-PROVENANCE = ("fit_seconds", "transform_seconds", "cached", "budget", "defects", "device", "fit_device", "host",
-              "fit_host", "ner_bench_version", "versions", "threads")
+PROVENANCE = ("fit_seconds", "transform_seconds", "cached", "budget", "training", "defects", "device", "fit_device",
+              "host", "fit_host", "ner_bench_version", "versions", "threads")
 NOT_IDENTITY = frozenset(MEASUREMENT + PROVENANCE)
 
 

@@ -61,7 +61,7 @@ def run(methods: str | Sequence[str | Method] = "pca", tasks: str | Sequence[str
         Python files defining further methods, datasets or tasks.
     protocol : {"strict", "paper"}
         ``strict`` (the sound default) or ``paper`` (the published code's choices, defects flagged).
-    budget : {"quick", "paper"}
+    budget : {"quick", "paper", "converged"}
         Training lengths: minutes-long runs or the published lengths.
     data_dir : str, Path or None
         Where the dataset's files are (default: the download cache).

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import RecordingError
+from .errors import NerBenchError, RecordingError
 from .recording import Recording
 
 
@@ -60,3 +60,16 @@ def chronological_split(recording: Recording, train_fraction: float = 0.8) -> Sp
                              f"{train_fraction:.0%}/{1 - train_fraction:.0%} into non-empty parts")
     return Split(name=f"chronological-{train_fraction:g}", recording_id=recording.id,
                  train_trials=trials[:n_train], test_trials=trials[n_train:])
+
+
+def validation_trials(train: Recording, fraction: float, *, method: str, parameter: str) -> np.ndarray:
+    """The last ``fraction`` of a recording's training trials (at least one, at least one left to train on),
+    which a method holds out of its training to validate on: never test trials."""
+    if not 0.0 < fraction < 1.0:
+        raise NerBenchError(f"method {method!r} parameter {parameter!r}: expected a value in (0, 1), got {fraction}")
+    trials = train.trial_ids
+    if len(trials) < 2:
+        raise NerBenchError(f"method {method!r}: recording {train.id!r} has {len(trials)} training trial(s); at "
+                            "least 2 are needed to hold some out for validation")
+    n_valid = int(round(fraction * len(trials)))
+    return trials[len(trials) - min(max(n_valid, 1), len(trials) - 1):]

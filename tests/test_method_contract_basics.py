@@ -173,7 +173,7 @@ def test_one_resolver_for_methods_tasks_and_datasets():
     assert dpca(budget="quick", cv_repeats=5).params["cv_repeats"] == 5  # given values beat the budget
     assert resolve_params(dpca, {}, "quick") == resolve("method", "dpca", dpca.defaults, {},
                                                          budgets=dpca.budgets, budget="quick")
-    assert BUDGETS == ("quick", "paper")
+    assert BUDGETS == ("quick", "paper", "converged")
 
 
 @pytest.mark.parametrize("build, message", [

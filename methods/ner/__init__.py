@@ -33,6 +33,13 @@ class NER(CebraEncoderMethod):
     def search_labels(self, labels: np.ndarray) -> np.ndarray:
         return labels[:, :2]  # NER searches positives on the two velocity columns only
 
+    def validation_loss(self, solver: cebra.solver.Solver, batch, labels: np.ndarray) -> float:
+        import torch
+
+        ranking = solver.criterion.rank(labels[np.asarray(batch.index.cpu())])
+        items = solver.model(torch.cat([batch.reference, batch.positive]))
+        return float(solver.criterion(items, ranking))
+
     def make_solver(self, setup: TrainingSetup, labels: np.ndarray, device: str) -> cebra.solver.Solver:
         import cebra.solver  # takes seconds: imported when fitting, never at plug-in discovery
 
