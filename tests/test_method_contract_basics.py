@@ -180,7 +180,7 @@ def test_one_resolver_for_methods_tasks_and_datasets():
     (lambda: BUILTIN_METHODS["pca"](foo=1), "method 'pca': unknown parameter(s) foo; known parameters: dim"),
     (lambda: BUILTIN_METHODS["pca"](dim="three"), "method 'pca' parameter 'dim': expected int, got 'three'"),
     (lambda: BUILTIN_METHODS["pca"](budget="long"),
-     "argument --budget: unknown budget 'long'; expected one of ('quick', 'paper')"),
+     "argument --budget: unknown budget 'long'; expected one of ('quick', 'paper', 'converged')"),
     (lambda: _Task(beta=1, gamma=2), "task 'demo': unknown option(s) beta, gamma; known options: alpha, mode"),
     (lambda: _Task(alpha="x"), "task 'demo' option 'alpha': expected float, got 'x'"),
     (lambda: _Dataset(size=3), "dataset 'toy': unknown option(s) size; known options: flag, n_trials, noise"),
