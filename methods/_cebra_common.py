@@ -142,7 +142,8 @@ def train_until_plateau(solver: "cebra.solver.Solver", loader: ReferenceIndexedL
         solver.model.train()
         improved = best["state"] is None or loss < best["loss"] - min_improvement * abs(best["loss"])
         if improved:
-            best.update(loss=loss, step=step + 1, state={k: v.detach().clone() for k, v in solver.model.state_dict().items()})
+            weights = {name: value.detach().clone() for name, value in solver.model.state_dict().items()}
+            best.update(loss=loss, step=step + 1, state=weights)
             stale = 0
         else:
             stale += 1

@@ -28,7 +28,9 @@ class CebraEncoderMethod(Method):
     minimums = {"iterations": 1, "batch_size": 2, "learning_rate": 1e-12, "temperature": 1e-12, "hidden_units": 1,
                 "time_offset": 1, "threads": 0, "validation_fraction": 1e-6, "validation_every": 1, "patience": 1}
     #: converged: up to the published length, stopped once the loss on held-out training trials plateaus
-    budgets = {"quick": {"iterations": 100}, "paper": {"iterations": 20000},
+    #: quick: 500 iterations, where the synthetic default's training-length curve has flattened
+    #: (docs/methods.md, "Training length")
+    budgets = {"quick": {"iterations": 500}, "paper": {"iterations": 20000},
                "converged": {"iterations": 20000, "early_stopping": True}}
     #: fixed batches of held-out training bins each validation averages over
     VALIDATION_BATCHES = 4

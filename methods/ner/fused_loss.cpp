@@ -8,9 +8,9 @@
 // Built with -O3 -ffast-math -march=native: GCC then calls glibc's vector exp/log (libmvec). Sums that
 // feed the loss, and the cumulative sums, are kept in double.
 //
-// items_t: (dim, n) coordinates, item-major within a coordinate; order: (B, B) far-to-near label columns;
-// group_count: (B, B) items in the tie group ending at a position (0 inside a group); grad_t: (dim, n)
-// d loss / d items written here, or null for the value only. Returns the loss.
+// items_t: (dim, n) coordinates, item-major within a coordinate; order: (B, B) int32 far-to-near label
+// columns; group_count: (B, B) items in the tie group ending at a position (0 inside a group);
+// grad_t: (dim, n) d loss / d items written here, or null for the value only. Returns the loss.
 
 #include <cmath>
 #include <cstdint>
@@ -63,8 +63,8 @@ void per_label_sums(int64_t half, int64_t a, Row<T>& row) {
     w[column] = a < half ? e[a + half] : e[a - half];
 }
 
-// log terms of two anchors sharing one order; leaves d loss / d per_label (times `scale`) in per_label.
-// Pointers are __restrict__: without it every store to per_label must wait for the loads before it.
+// log terms of two anchors sharing one order; leaves d loss / d per_label (times `scale`) in per_label
+// (the rows' arrays never overlap: __restrict__)
 template <typename T>
 double log_terms(const int32_t* __restrict__ order, const T* __restrict__ group_count, int64_t half, T scale,
                  Row<T>& first, Row<T>& second, bool gradient) {

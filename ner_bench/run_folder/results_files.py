@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import NerBenchError
@@ -91,8 +92,8 @@ def accumulated(new: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([new, previous], ignore_index=True)
     identities = identity_frame(both)
     redone = identities.duplicated(keep="first").to_numpy()[len(new):]
-    keys = both[UNIT_KEY].astype(str).agg("|".join, axis=1)
-    scored = set(keys[: len(new)])
-    stale = (previous["status"].to_numpy() != "ok") & keys[len(new):].isin(scored).to_numpy()
+    # one 64-bit hash per row's unit, vectorised (a row-wise string join took 25 s on 186 000 rows)
+    keys = pd.util.hash_pandas_object(both[UNIT_KEY].astype(str), index=False).to_numpy()
+    stale = (previous["status"].to_numpy() != "ok") & np.isin(keys[len(new):], keys[: len(new)])
     kept = previous[~(redone | stale)]
     return pd.concat([new, kept], ignore_index=True) if len(kept) else new
