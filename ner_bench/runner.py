@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .execution import ExecutionOptions, execute, progress_bar
+from .execution import ExecutionOptions, execute, leave_out_set_up, progress_bar
 from .execution.chooser import set_up_first
 from .execution.local_pool import available_cpus
 from .execution.slurm import SlurmOptions
@@ -182,6 +182,7 @@ def fit_all(fit_jobs: list[FitJob], folder: RunFolder | None, options: Execution
         for job, outcome in execute(queue, options, folder, notify=lambda text: bar.set_postfix_str(text)):
             if isinstance(outcome, FitOutcome):
                 outcomes[outcome.key] = outcome
+                leave_out_set_up(bar, float(outcome.meta.get("prepare_seconds", 0) or 0), options)
                 ran, failed = ran + 1, failed + (outcome.status != OK)
                 if outcome.status != OK:
                     log.error("%s failed: %s", job.label(), outcome.error.splitlines()[0] if outcome.error else "")

@@ -136,3 +136,21 @@ def test_conftest_release_follows_ner_bench_test_data(tmp_path, monkeypatch):
     monkeypatch.delenv("NER_BENCH_TEST_DATA")
     spec.loader.exec_module(module)
     assert module.RELEASE == module.REPO.parent / "shared" / "data" / "ner-release"
+
+
+def test_a_set_up_is_left_out_of_the_eta():
+    """A worker's one-off set-up (umap's warm-up) moves the bar's start by its time over the workers."""
+    import io
+
+    from tqdm import tqdm
+
+    from ner_bench.execution import ExecutionOptions, leave_out_set_up, parallel_fits
+
+    two_workers, here = ExecutionOptions(jobs=2), ExecutionOptions(jobs=1)
+    assert parallel_fits(two_workers) == 2 and parallel_fits(here) == 1
+    bar = tqdm(total=10, file=io.StringIO(), disable=False, smoothing=0)
+    started = bar.start_t
+    leave_out_set_up(bar, 30.0, two_workers)
+    leave_out_set_up(bar, 0.0, two_workers)
+    assert bar.start_t == pytest.approx(started + 15.0)
+    leave_out_set_up(tqdm(total=1, disable=True), 30.0, here)  # a hidden bar: nothing to move, no error

@@ -100,9 +100,26 @@ def execute(jobs: Sequence[Job] | deque, options: ExecutionOptions | None = None
 
 
 def progress_bar(total: int, options: ExecutionOptions, desc: str, unit: str) -> tqdm:
-    """A progress bar on stderr with counts and ETA (shown when stderr is a terminal, unless chosen)."""
+    """A progress bar on stderr with counts and ETA (shown when stderr is a terminal, unless chosen). Its
+    rate is the run's average (``smoothing=0``), so that :func:`leave_out_set_up` can take a method's
+    one-off set-up out of it."""
     disable = None if options.progress is None else not options.progress
-    return tqdm(total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total, desc=desc, unit=unit, disable=disable, file=sys.stderr, dynamic_ncols=True,
+                smoothing=0)
+
+
+def leave_out_set_up(bar: tqdm, seconds: float, options: ExecutionOptions) -> None:
+    """Move the bar's start later by a fit's set-up time (e.g. umap's numba warm-up, once per worker) over
+    the number of fits running side by side, so that the ETA is not stretched by a cost paid once."""
+    if seconds > 0 and hasattr(bar, "start_t"):
+        bar.start_t += seconds / parallel_fits(options)
+
+
+def parallel_fits(options: ExecutionOptions) -> int:
+    """How many fits run side by side: the local workers, or 1 in this process (or SLURM's ``--jobs``)."""
+    if options.executor == "local" and options.in_process:
+        return 1
+    return max(1, len(worker_slots(options.jobs, options.gpus, options.jobs_per_gpu)))
 
 
 def _in_process(queue: deque, folder: RunFolder | None) -> Iterator[tuple[Job, Any]]:
