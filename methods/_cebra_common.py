@@ -87,33 +87,33 @@ def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidde
     torch.manual_seed(seed)  # the encoder's initial weights
     model = cebra.models.init(model_architecture, num_neurons=neural.shape[1], num_units=hidden_units,
                               num_output=dim).to(device)
+    loader = make_loader(neural, search_labels, model, steps=iterations, batch_size=batch_size,
+                         time_offset=time_offset, seed=seed, device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
+
+
+def make_loader(neural: np.ndarray, search_labels: np.ndarray, model: torch.nn.Module, *, steps: int,
+                batch_size: int, time_offset: int, seed: int, device: str) -> ReferenceIndexedLoader:
+    """The seeded ``time_delta`` loader of ``steps`` batches over these bins, configured for ``model``."""
     dataset = cebra.data.TensorDataset(np.ascontiguousarray(neural, dtype=np.float32),
                                        continuous=np.ascontiguousarray(search_labels, dtype=np.float32),
                                        device=device)
     dataset.configure_for(model)
-    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=iterations, batch_size=batch_size,
+    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=steps, batch_size=batch_size,
                                     conditional="time_delta", time_offset=time_offset)
     seed_loader(loader, seed)
     if device == "cpu":  # cebra's brute-force search is most of a CPU step; on a GPU it is cheap
         loader.distribution.index = NearestLabelIndex(search_labels)
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
+    return loader
 
 
 def validation_batches(neural: np.ndarray, search_labels: np.ndarray, model: torch.nn.Module, *, count: int,
                        batch_size: int, time_offset: int, seed: int, device: str) -> list:
     """``count`` fixed batches of held-out training bins, drawn once like the training batches (their own
     generators, seeded apart, so that the training batches are the same with or without validation)."""
-    dataset = cebra.data.TensorDataset(np.ascontiguousarray(neural, dtype=np.float32),
-                                       continuous=np.ascontiguousarray(search_labels, dtype=np.float32),
-                                       device=device)
-    dataset.configure_for(model)
-    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=count, batch_size=batch_size,
-                                    conditional="time_delta", time_offset=time_offset)
-    seed_loader(loader, seed + VALIDATION_SEED_OFFSET)
-    if device == "cpu":
-        loader.distribution.index = NearestLabelIndex(search_labels)
-    return list(loader)
+    return list(make_loader(neural, search_labels, model, steps=count, batch_size=batch_size,
+                            time_offset=time_offset, seed=seed + VALIDATION_SEED_OFFSET, device=device))
 
 
 #: the validation batches' generators are seeded this far from the training ones
