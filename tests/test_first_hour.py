@@ -139,3 +139,15 @@ def test_the_progress_bar_names_a_methods_set_up(tmp_path, capsys):
     plugin.write_text(PREPARED)
     nb.run(methods="prepared", plugins=[plugin], out=None, dataset=SMALL, jobs=2, progress=True)
     assert "preparing prepared: a quick test set-up" in capsys.readouterr().err
+
+
+def test_a_run_below_the_published_training_says_so_in_one_line():
+    from ner_bench.cli.run_cmd import training_note
+    from ner_bench.plugins import discover
+
+    methods = discover().methods
+    quick = nb.run(methods="ner[iterations=3,batch_size=16],pca", out=None, dataset=SMALL)
+    note = training_note(quick, methods)
+    assert note.startswith("not the published training") and "\n" not in note
+    assert "ner: iterations 3 (published 20000)" in note and "pca" not in note
+    assert training_note(quick[quick["method"] == "pca"], methods) == ""

@@ -13,6 +13,7 @@ from ..method import BUDGETS
 from ..protocol import PROTOCOLS
 from ..results import OK, failures, format_summary, skip_reasons
 from ..run_folder import RunFolder
+from ..run_folder.params import parse_params
 from ..execution.slurm import SlurmOptions, parse_resources, parse_time
 
 
@@ -112,6 +113,7 @@ def slurm_options(args: argparse.Namespace) -> SlurmOptions:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..plugins import discover
     from ..runner import run
 
     table = run(methods=args.methods, tasks=args.task, dataset=args.dataset, seeds=args.seeds, out=args.out,
@@ -121,6 +123,9 @@ def main(args: argparse.Namespace) -> int:
                 timeout=args.timeout, retry_failed=args.retry_failed, slurm=slurm_options(args),
                 progress=args.progress, fresh=args.fresh)
     print(format_summary(table))
+    note = training_note(table, discover(args.plugin).methods)
+    if note:
+        print(note)
     held = table.attrs.get("folder_rows", len(table))
     earlier = f"; with earlier runs' rows the folder's table holds {held}" if held != len(table) else ""
     print(f"\nresults: {RunFolder(args.out).results_csv} ({len(table)} rows from this run{earlier}, "
@@ -138,3 +143,26 @@ def main(args: argparse.Namespace) -> int:
             print(f"(fit records: {RunFolder(args.out).fits_dir}; refit failures with --retry-failed)", file=sys.stderr)
         return 1
     return 0 if (table["status"] == OK).any() else 1
+
+
+def training_note(table, method_classes: dict) -> str:
+    """One line naming the methods of the run that did not train as published (the ``paper`` budget), with
+    the values that differ; empty when all did. Only the parameters some budget sets count (training
+    length, not e.g. ``dim``)."""
+    differences: dict[str, list[str]] = {}
+    for (name, text) in table[["method", "method_params"]].drop_duplicates().itertuples(index=False):
+        cls = method_classes.get(name)
+        params = parse_params(text)
+        if cls is None or not isinstance(params, dict):
+            continue
+        published = cls(budget="paper").params
+        length_keys = sorted({key for overrides in cls.budgets.values() for key in overrides})
+        changed = [f"{key} {params[key]} (published {published[key]})" for key in length_keys
+                   if key in params and params[key] != published.get(key)]
+        if changed:
+            differences.setdefault(", ".join(changed), []).append(name)
+    if not differences:
+        return ""
+    parts = [f"{', '.join(names)}: {changed}" for changed, names in differences.items()]
+    return "not the published training (--budget paper trains as published): " + "; ".join(parts)
+
