@@ -83,7 +83,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
                 *, alpha: float = DEFAULT_ALPHA, figures: bool = True, trajectories: bool = True,
                 embeddings: Mapping[str, Sequence[EmbeddedRecording]] | None = None, dataset: str | None = None,
                 data_dir: str | Path | None = None, plugins: Sequence[str | Path] = (), anchor: str | None = None,
-                seed: int | None = None, progress: bool | None = None) -> Leaderboard:
+                seed: int | None = None, progress: bool | None = None, jobs: int | str = 1) -> Leaderboard:
     """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
 
     Parameters
@@ -110,6 +110,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     progress : bool or None
         A progress bar on stderr naming the step (tables, figures, trajectories, page); None: only when
         stderr is a terminal (in Jupyter, a notebook bar).
+    jobs : int or "auto"
+        Processes drawing the figures ("auto": one per usable core); the files are the same.
 
     Returns
     -------
@@ -127,6 +129,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     >>> sorted(board.summary["method"].unique())
     ['pca', 'random']
     """
+    jobs = figure_jobs(jobs)
     with _steps(progress, 2 if out is None else 6 if figures else 5) as step:
         step("reading results")
         table = combine(results)
@@ -147,7 +150,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board.unit_scores.to_csv(board.out / "unit_scores.csv", index=False)
         step("figures" if figures else "no figures")
         if figures:
-            _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step)
+            _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
         step("page")
         from .report import write_report
 
@@ -158,15 +161,26 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     return board
 
 
+def figure_jobs(jobs: int | str) -> int:
+    """``jobs`` of :func:`leaderboard` as a number of processes."""
+    if jobs == "auto":
+        from .execution.local_pool import available_cpus
+
+        return available_cpus()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise NerBenchError(f"leaderboard: jobs must be a positive integer or 'auto', got {jobs!r}")
+    return jobs
+
+
 def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories,
-          step) -> None:
+          step, jobs: int) -> None:
     try:
         from .figures import draw_all  # matplotlib only when figures are asked for
     except ImportError as error:
         raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
                             "or pass --no-figures") from None
     board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
-                             board.out / "figures", board.out)
+                             board.out / "figures", board.out, jobs=jobs)
     step("latent trajectories" if trajectories else "no trajectories")
     if trajectories:
         board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)

@@ -22,12 +22,15 @@ labels metrics in words (``ner_bench.labels``).
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import re
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -76,7 +79,9 @@ def save(figure: Figure, directory: Path, stem: str) -> dict[str, Path]:
     paths = {}
     for fmt in FORMATS:
         paths[fmt] = directory / f"{stem}.{fmt}"
-        figure.savefig(paths[fmt], dpi=110)
+        # no date, and fixed element ids in SVGs: the same board gives the same files, whatever process drew it
+        with matplotlib.rc_context({"svg.hashsalt": stem}):
+            figure.savefig(paths[fmt], dpi=110, metadata={"Date": None} if fmt == "svg" else None)
     return paths
 
 
@@ -136,9 +141,11 @@ def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str
     ax.bar(x, rows["mean"], color=[colors[m] for m in order], alpha=0.55, width=0.7)
     errors = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
     ax.errorbar(x, rows["mean"], yerr=np.nan_to_num(errors), fmt="none", ecolor="black", capsize=3, lw=1)
-    if len(points):
-        sns.stripplot(data=points, x="method_label", y="value", order=order, ax=ax, color="black", size=3,
-                      jitter=0.18, alpha=0.7)
+    for xi, method in zip(x, order):  # the sessions, spread evenly across the bar (no random jitter)
+        values = np.sort(points.loc[points["method_label"] == method, "value"].to_numpy(float)) if len(points) else []
+        if len(values):
+            spread = np.linspace(-0.18, 0.18, len(values)) if len(values) > 1 else np.zeros(1)
+            ax.scatter(xi + spread, values, s=9, color="black", alpha=0.7, linewidths=0, zorder=3)
     top = np.nanmax(np.r_[rows["ci_high"].to_numpy(float), rows["mean"].to_numpy(float),
                           points["value"].to_numpy(float) if len(points) else []])
     for xi, group in zip(x, rows["tie_group"]):
@@ -352,11 +359,32 @@ def _line(color):
 
 # ----------------------------------------------------------------------------- all figures of a board
 def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, course: pd.DataFrame,
-             directory: Path, relative_to: Path | None = None) -> list[FigureRecord]:
+             directory: Path, relative_to: Path | None = None, jobs: int = 1) -> list[FigureRecord]:
     """Bars, rank diagrams, matrices and time courses for every test-split family; returns the saved
-    figures. ``scores``: one row per independent unit; ``pairs``: one per recording pair."""
+    figures. ``scores``: one row per independent unit; ``pairs``: one per recording pair. ``jobs`` > 1 draws
+    them in that many processes (the files are the same)."""
+    records = draw_specs(_figure_specs(summary, scores, pairs, course), directory, jobs)
+    if relative_to is not None:
+        for record in records:
+            record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
+    return records
+
+
+@dataclass
+class FigureSpec:
+    """One figure to draw: ``draw(*args)`` makes it; kind, title and family fields describe it."""
+
+    kind: str
+    title: str
+    info: dict
+    draw: Callable[..., Figure]
+    args: tuple
+
+
+def _figure_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame,
+                  course: pd.DataFrame) -> list[FigureSpec]:
     colors = method_colors(list(summary.get("method", [])) + list(course.get("method", [])))
-    records: list[FigureRecord] = []
+    specs: list[FigureSpec] = []
     head = ["dataset", "task", "protocol", "split"]
     panel_keys = head + ["cells", "pair_type", "alignment"]
     for key, part in summary[summary["split"].isin(FIGURE_SPLITS)].groupby(panel_keys, sort=True):
@@ -364,34 +392,43 @@ def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, c
         title = _title(info)
         ranked = part[part["direction"] != "descriptive"]
         if len(ranked):
-            records.append(_saved("bars", title, info, bar_figure(ranked, _match(scores, info), colors, title),
-                                  directory))
+            specs.append(FigureSpec("bars", title, info, bar_figure, (ranked, _match(scores, info), colors, title)))
         rank_panels = _rank_panels(ranked, _match(scores, info))
         if rank_panels:
-            records.append(_saved("ranks", title, info, rank_figure(rank_panels, title, colors), directory))
-    records += _matrices(summary, pairs, head, directory)
+            specs.append(FigureSpec("ranks", title, info, rank_figure, (rank_panels, title, colors)))
+    specs += _matrices(summary, pairs, head)
     for key, part in course[course["split"].isin(FIGURE_SPLITS)].groupby(FAMILY, sort=True) if len(course) else []:
         info = dict(zip(FAMILY, key))
         title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
-        records.append(_saved("time_course", title, info, time_course_figure(part, colors, title), directory))
-    if relative_to is not None:
-        for record in records:
-            record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
-    return records
+        specs.append(FigureSpec("time_course", title, info, time_course_figure, (part, colors, title)))
+    return specs
 
 
-def _matrices(summary: pd.DataFrame, pairs: pd.DataFrame, head: list[str], directory: Path) -> list[FigureRecord]:
+def draw_specs(specs: list[FigureSpec], directory: Path, jobs: int = 1) -> list[FigureRecord]:
+    """Draw and save every figure, in ``jobs`` processes when more than one (in ``specs`` order)."""
+    if jobs <= 1 or len(specs) < 2:
+        return [_draw_spec(spec, directory) for spec in specs]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=context) as pool:
+        return list(pool.map(_draw_spec, specs, [directory] * len(specs)))
+
+
+def _draw_spec(spec: FigureSpec, directory: Path) -> FigureRecord:
+    return _saved(spec.kind, spec.title, spec.info, spec.draw(*spec.args), directory)
+
+
+def _matrices(summary: pd.DataFrame, pairs: pd.DataFrame, head: list[str]) -> list[FigureSpec]:
     """One train x test matrix per cross-recording metric (the diagonal A = A included where scored)."""
-    records = []
+    specs = []
     across = pairs[(pairs["cells"] == DIFFERENT) & pairs["split"].isin(FIGURE_SPLITS)]
     metric_keys = head + ["decoder", "target", "metric"]
     for key in sorted(across.groupby(metric_keys).groups, key=lambda k: (k[:4], _panel_order(k[4:]))):
         info = dict(zip(metric_keys, key))
         ranked = _match(summary, {**info, "cells": DIFFERENT}).sort_values(["rank", "method"])["method"]
         title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
-        figure = matrix_figure(_match(pairs, info), list(dict.fromkeys(ranked)), title)
-        records.append(_saved("matrix", title, info, figure, directory))
-    return records
+        specs.append(FigureSpec("matrix", title, info, matrix_figure,
+                                (_match(pairs, info), list(dict.fromkeys(ranked)), title)))
+    return specs
 
 
 # ----------------------------------------------------------------------------- critical-difference diagrams

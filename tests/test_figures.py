@@ -152,3 +152,19 @@ def test_the_overlap_check_sees_text_over_text():
     assert texts_overlap(figure)
     figure.suptitle("a title far too long for a figure three inches wide, so it runs past both edges")
     assert texts_outside(figure)
+
+
+def test_figures_drawn_in_two_processes_are_the_files_drawn_in_one(tmp_path):
+    """Spread evenly, not jittered at random, and saved without dates or random SVG ids: a figure is the
+    same file whichever process drew it (the critical-difference diagrams aside, whose crossbars
+    scikit-posthocs stacks in the order of a set)."""
+    board = nb.leaderboard(fabricated_results())
+    args = (board.summary, board.unit_scores, board.pair_scores, board.time_course)
+    one = F.draw_all(*args, tmp_path / "one", jobs=1)
+    two = F.draw_all(*args, tmp_path / "two", jobs=2)
+    assert [record.title for record in one] == [record.title for record in two] and len(one) >= 3
+    for record in one:
+        if record.kind == "ranks":
+            continue
+        for fmt, path in record.files.items():
+            assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .options import add_plugin_option
+from .options import add_plugin_option, jobs_count
 from ..statistics import DEFAULT_ALPHA
 
 
@@ -29,6 +29,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--anchor", default=None, help="recording id the trajectories are aligned to")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed whose embeddings the trajectories show (default: the smallest)")
+    parser.add_argument("--jobs", type=jobs_count, default="auto",
+                        help="processes drawing the figures: auto (one per usable core, the default) or a number")
     parser.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                         help="no progress bar naming each step (shown by default when stderr is a terminal)")
     parser.set_defaults(handler=main)
@@ -39,7 +41,8 @@ def main(args: argparse.Namespace) -> int:
 
     board = leaderboard(args.results, out=args.out, alpha=args.alpha, figures=not args.no_figures,
                         trajectories=not args.no_trajectories, dataset=args.dataset, data_dir=args.data_dir,
-                        plugins=args.plugin, anchor=args.anchor, seed=args.seed, progress=args.progress)
+                        plugins=args.plugin, anchor=args.anchor, seed=args.seed, progress=args.progress,
+                        jobs=args.jobs)
     families = board.summary.groupby(["dataset", "task", "protocol", "split", "cells", "decoder", "target",
                                       "metric"]).ngroups if len(board.summary) else 0
     print(f"{families} families, {board.summary['method'].nunique() if families else 0} methods, "

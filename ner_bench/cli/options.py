@@ -40,3 +40,13 @@ def existing_folder(text: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+def jobs_count(text: str) -> int | str:
+    """``--jobs``: ``auto`` (one per usable core, resolved by the runner) or a number."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of workers or auto, got {text!r}") from None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .options import add_plugin_option, add_recording_filters, comma_list, existing_folder
+from .options import add_plugin_option, add_recording_filters, comma_list, existing_folder, jobs_count
 from ..errors import NerBenchError
 from ..execution import EXECUTORS
 from ..method import BUDGETS
@@ -22,16 +22,6 @@ def seed_list(text: str) -> list[int]:
         return [int(part) for part in comma_list(text)]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-
-
-def jobs_count(text: str) -> int | str:
-    """``--jobs``: ``auto`` (one per usable core, resolved by the runner) or a number."""
-    if text == "auto":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of workers or auto, got {text!r}") from None
 
 
 def add_parser(commands) -> None:
