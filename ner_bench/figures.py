@@ -135,17 +135,26 @@ def _panel_order(key: tuple[str, str, str]) -> tuple:
     return (HEADLINE.index(key), ()) if key in HEADLINE else (len(HEADLINE), key)
 
 
+def _session_points(ax, x: np.ndarray, order: list[str], points: pd.DataFrame) -> None:
+    """Each session's score as a dot on its method's bar, every session at the same place across the bar
+    in every bar (sessions in name order; no random jitter, so a figure redraws identically)."""
+    if not len(points):
+        return
+    units = sorted(points["unit"].astype(str).unique())
+    offsets = dict(zip(units, np.linspace(-0.18, 0.18, len(units)) if len(units) > 1 else [0.0]))
+    for xi, method in zip(x, order):
+        mine = points[points["method_label"] == method]
+        ax.scatter(xi + mine["unit"].astype(str).map(offsets).to_numpy(float), mine["value"].to_numpy(float),
+                   s=9, color="black", alpha=0.7, linewidths=0, zorder=3)
+
+
 def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str, tuple]) -> None:
     order = rows["method"].tolist()
     x = np.arange(len(order))
     ax.bar(x, rows["mean"], color=[colors[m] for m in order], alpha=0.55, width=0.7)
     errors = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
     ax.errorbar(x, rows["mean"], yerr=np.nan_to_num(errors), fmt="none", ecolor="black", capsize=3, lw=1)
-    for xi, method in zip(x, order):  # the sessions, spread evenly across the bar (no random jitter)
-        values = np.sort(points.loc[points["method_label"] == method, "value"].to_numpy(float)) if len(points) else []
-        if len(values):
-            spread = np.linspace(-0.18, 0.18, len(values)) if len(values) > 1 else np.zeros(1)
-            ax.scatter(xi + spread, values, s=9, color="black", alpha=0.7, linewidths=0, zorder=3)
+    _session_points(ax, x, order, points)
     top = np.nanmax(np.r_[rows["ci_high"].to_numpy(float), rows["mean"].to_numpy(float),
                           points["value"].to_numpy(float) if len(points) else []])
     for xi, group in zip(x, rows["tie_group"]):

@@ -155,7 +155,7 @@ def test_the_overlap_check_sees_text_over_text():
 
 
 def test_figures_drawn_in_two_processes_are_the_files_drawn_in_one(tmp_path):
-    """Spread evenly, not jittered at random, and saved without dates or random SVG ids: a figure is the
+    """Session points at fixed places, not jittered at random, and saved without dates or random SVG ids: a figure is the
     same file whichever process drew it (the critical-difference diagrams aside, whose crossbars
     scikit-posthocs stacks in the order of a set)."""
     board = nb.leaderboard(fabricated_results())
