@@ -50,21 +50,37 @@ def label_distance(labels: torch.Tensor | np.ndarray, circular_columns: Sequence
     gap g counts as min(g, period - g)."""
     values = as_label_array(labels)
     others = values if others is None else np.asarray(others, dtype=values.dtype)
-    circular = {c % values.shape[1] for c in circular_columns}
+    circular = _circular(values.shape[1], circular_columns)
     kind = values.dtype.type
+    values, others = _reduced(values, circular, period), _reduced(others, circular, period)
     total = np.zeros((len(values), len(others)), dtype=values.dtype)
     gap = np.empty_like(total)
     for column in range(values.shape[1]):  # column by column, left to right: ties stay exact
-        column_values, other_values = values[:, column], others[:, column]
-        if column in circular:
-            column_values = np.remainder(column_values, kind(period))
-            other_values = np.remainder(other_values, kind(period))
-        np.subtract(column_values[:, None], other_values[None, :], out=gap)
+        np.subtract(values[:, column, None], others[None, :, column], out=gap)
         np.abs(gap, out=gap)
         if column in circular:
             np.minimum(gap, kind(period) - gap, out=gap)
         total += gap
     return total
+
+
+def _circular(width: int, circular_columns: Sequence[int]) -> set[int]:
+    return {c % width for c in circular_columns}
+
+
+def _reduced(values: np.ndarray, circular: set[int], period: float) -> np.ndarray:
+    """The labels with their circular columns reduced modulo ``period`` (in the labels' type)."""
+    if not circular:
+        return values
+    reduced = values.copy()
+    for column in circular:
+        reduced[:, column] = np.remainder(values[:, column], values.dtype.type(period))
+    return reduced
+
+
+def _column_bits(size: int) -> int:
+    """Bits that hold a column index below ``size``."""
+    return max(1, int(size - 1).bit_length())
 
 
 def rank_labels(labels: torch.Tensor | np.ndarray, circular_columns: Sequence[int] = (2,),
@@ -107,7 +123,7 @@ class LabelRankTable:
             dense = np.zeros(ordered.shape, dtype=np.uint16)
             np.cumsum(ordered[:, 1:] != ordered[:, :-1], axis=1, out=dense[:, 1:])
             np.put_along_axis(self.ranks[start:start + rows_per_chunk], order, dense, axis=1)
-        self.rank_bits = max(1, int(size - 1).bit_length())
+        self.rank_bits = _column_bits(size)
 
     def __len__(self) -> int:
         return len(self.ranks)
@@ -116,7 +132,7 @@ class LabelRankTable:
         """The ranking of the labels at ``indices`` (a batch of rows of the table)."""
         indices = np.asarray(indices.cpu() if torch.is_tensor(indices) else indices, dtype=np.intp)
         size = len(indices)
-        column_bits = max(1, int(size - 1).bit_length())
+        column_bits = _column_bits(size)
         if self.rank_bits + column_bits > 32:
             raise ValueError(f"LabelRankTable: a batch of {size} is too large to pack")
         keys = np.take(self.ranks[indices], indices, axis=1).astype(np.uint32) << np.uint32(column_bits)
@@ -170,14 +186,11 @@ def _compiled_ranking(kernel: ctypes.CDLL, values: np.ndarray, circular_columns:
     32-bit keys whose lowest bits hold the column, NumPy's vectorised sort of those keys, and the kernel's
     read-back, which settles keys that agree above the column bits from the full distances."""
     size, width = values.shape
-    circular = np.zeros(width, dtype=np.uint8)
-    circular[[c % width for c in circular_columns]] = 1
-    reduced = values.copy()
-    for column in np.flatnonzero(circular):  # as label_distance reduces them
-        reduced[:, column] = np.remainder(values[:, column], np.float32(period))
-    column_bits = max(1, int(size - 1).bit_length())
+    columns = _circular(width, circular_columns)
+    circular = np.isin(np.arange(width), list(columns)).astype(np.uint8)
+    reduced = np.ascontiguousarray(_reduced(values, columns, period).T)  # a label column contiguous
+    column_bits = _column_bits(size)
     distance, packed = _scratch(size)
-    reduced = np.ascontiguousarray(reduced.T)  # a label column contiguous
     kernel.distance_keys(reduced.ctypes.data, size, width, circular.ctypes.data, float(np.float32(period)),
                          column_bits, distance.ctypes.data, packed.ctypes.data)
     packed.sort(axis=1)
@@ -192,7 +205,7 @@ def _ascending_order(distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise ascending argsort of a square distance matrix (int64), and ``tied[r, p]``: the distances
     at positions p and p + 1 are equal ((B, B - 1) bool)."""
     size = len(distance)
-    column_bits = max(1, int(size - 1).bit_length())
+    column_bits = _column_bits(size)
     low_bits = max(8, column_bits - 1)
     if distance.dtype != np.float32 or low_bits + column_bits > 32:
         order = np.argsort(distance, axis=1, kind="stable")
