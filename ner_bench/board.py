@@ -130,7 +130,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     ['pca', 'random']
     """
     jobs = figure_jobs(jobs)
-    with _steps(progress, 2 if out is None else 6 if figures else 5) as step:
+    with _steps(progress, 2 if out is None else 7 if figures else 5) as step:
         step("reading results")
         table = combine(results)
         step(f"tables and statistics of {len(table)} rows")
@@ -148,7 +148,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board.time_course.to_csv(board.out / "time_course.csv", index=False)
         board.pair_scores.to_csv(board.out / "pair_scores.csv", index=False)  # the matrices can be redrawn
         board.unit_scores.to_csv(board.out / "unit_scores.csv", index=False)
-        step("figures" if figures else "no figures")
+        step("preparing figures" if figures else "no figures")
         if figures:
             _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
         step("page")
@@ -179,11 +179,12 @@ def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, a
     except ImportError as error:
         raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
                             "or pass --no-figures") from None
+    step("aligning latent trajectories" if trajectories else "no trajectories")
+    extra = _trajectory_specs(board, results, embeddings, dataset, data_dir, plugins, anchor, seed) if trajectories \
+        else []
+    step(f"drawing {'figures and trajectories' if extra else 'figures'} in {jobs} process{'es' if jobs > 1 else ''}")
     board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
-                             board.out / "figures", board.out, jobs=jobs)
-    step("latent trajectories" if trajectories else "no trajectories")
-    if trajectories:
-        board.figures += _trajectory_figures(board, results, embeddings, dataset, data_dir, plugins, anchor, seed)
+                             board.out / "figures", board.out, jobs=jobs, extra=extra)
     _remove_stale_figures(board)
 
 
@@ -212,8 +213,8 @@ def _remove_stale_figures(board: Leaderboard) -> None:
             path.unlink()
 
 
-def _trajectory_figures(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:
-    from .figures import draw_trajectories
+def _trajectory_specs(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:
+    from .figures import trajectory_specs
 
     if embeddings is None:
         try:
@@ -222,7 +223,7 @@ def _trajectory_figures(board: Leaderboard, results, embeddings, dataset, data_d
             board.notes.append(f"latent trajectory figures skipped: {error}")
             log.info("latent trajectory figures skipped: %s", error)
             return []
-    return draw_trajectories(embeddings, board.out / "figures", anchor=anchor, relative_to=board.out)
+    return trajectory_specs(embeddings, anchor=anchor)
 
 
 def cached_embeddings(table: pd.DataFrame, results, dataset: str | None, data_dir, plugins,

@@ -231,8 +231,7 @@ def matrix_figure(scores: pd.DataFrame, methods: Sequence[str], title: str) -> F
         row, col = divmod(index, ncols)
         matrix = matrices[method]
         diagonal, off = diagonal_means(matrix)
-        sns.heatmap(matrix, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, square=True, cbar=False, linewidths=0.3,
-                    linecolor="white")
+        _heatmap(ax, matrix, vmin, vmax, cmap)
         ax.set_facecolor("#e6e6e6")  # a pair that was not scored
         _annotate_cells(ax, matrix, vmin, vmax, cmap, every=n_units <= ANNOTATE_UP_TO)
         ax.set_title(f"{method}\ndiagonal {_fmt(diagonal)} · off-diagonal {_fmt(off)}", fontsize=8)
@@ -256,6 +255,21 @@ def matrix_figure(scores: pd.DataFrame, methods: Sequence[str], title: str) -> F
     bar.ax.tick_params(labelsize=7)
     suptitle(figure, f"{title}\ngrey: pair not scored; {scale}")
     return figure
+
+
+def _heatmap(ax, matrix: pd.DataFrame, vmin: float, vmax: float, cmap) -> None:
+    """Square cells with white edges, rows top to bottom, a tick per row and column; an unscored (NaN) cell
+    shows the axes' face. (seaborn's heatmap redraws the whole figure per call to check its tick labels:
+    most of a 12-panel figure's time.)"""
+    values = np.ma.masked_invalid(matrix.to_numpy(float))
+    ax.pcolormesh(values, vmin=vmin, vmax=vmax, cmap=cmap, edgecolors="white", linewidth=0.3)
+    ax.set_xlim(0, values.shape[1])
+    ax.set_ylim(values.shape[0], 0)
+    ax.set_aspect("equal")
+    ax.set_xticks(np.arange(values.shape[1]) + 0.5, [str(c) for c in matrix.columns], rotation=90)
+    ax.set_yticks(np.arange(values.shape[0]) + 0.5, [str(r) for r in matrix.index], rotation=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
 
 
 def _annotate_cells(ax, matrix: pd.DataFrame, vmin: float, vmax: float, cmap, every: bool) -> None:
@@ -343,11 +357,7 @@ def trajectory_figure(aligned: Mapping[str, Sequence[AlignedTrajectories]], titl
     palette = dict(zip(all_directions, sns.color_palette("husl", len(all_directions))))
     for i, method in enumerate(methods):
         ax = figure.add_subplot(nrows, ncols, i + 1, projection="3d")
-        for trajectories in aligned[method]:
-            for direction, curve in zip(trajectories.directions, trajectories.curves):
-                ax.plot(*curve.T, color=palette[int(direction)], lw=2.0 if trajectories.is_anchor else 0.8,
-                        alpha=1.0 if trajectories.is_anchor else 0.55)
-                ax.scatter(*curve[0], color=palette[int(direction)], s=8)
+        _trajectory_panel(ax, aligned[method], palette)
         dims = {a.original_dim for a in aligned[method]}
         note = "" if dims <= {3} else f" ({'/'.join(map(str, sorted(dims)))}-D, shown in 3-D)"
         ax.set_title(f"{method}{note}", fontsize=9)
@@ -360,6 +370,27 @@ def trajectory_figure(aligned: Mapping[str, Sequence[AlignedTrajectories]], titl
     return figure
 
 
+def _trajectory_panel(ax, recordings: Sequence[AlignedTrajectories], palette: Mapping[int, tuple]) -> None:
+    """The curves of one method: other recordings thin and faint, the anchor bold on top, a dot at each
+    curve's start. One collection per style, not an artist per curve: a 12-panel figure draws in a second."""
+    from mpl_toolkits.mplot3d.art3d import Line3DCollection
+
+    ordered = sorted(recordings, key=lambda trajectories: trajectories.is_anchor)
+    for anchor in (False, True):
+        shown = [(curve, palette[int(d)]) for t in ordered if t.is_anchor == anchor
+                 for d, curve in zip(t.directions, t.curves)]
+        if shown:
+            ax.add_collection3d(Line3DCollection([curve for curve, _ in shown], colors=[c for _, c in shown],
+                                                 linewidths=2.0 if anchor else 0.8, alpha=1.0 if anchor else 0.55))
+    starts = [(t.curves[k][0], palette[int(d)]) for t in ordered for k, d in enumerate(t.directions)]
+    if starts:
+        points = np.array([point for point, _ in starts])
+        ax.scatter(*points.T, color=[c for _, c in starts], s=8, depthshade=False)
+    everything = np.concatenate([np.asarray(c) for t in ordered for c in t.curves]) if starts else np.zeros((0, 3))
+    if len(everything):
+        ax.auto_scale_xyz(everything[:, 0], everything[:, 1], everything[:, 2])
+
+
 def _line(color):
     from matplotlib.lines import Line2D
 
@@ -368,15 +399,13 @@ def _line(color):
 
 # ----------------------------------------------------------------------------- all figures of a board
 def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, course: pd.DataFrame,
-             directory: Path, relative_to: Path | None = None, jobs: int = 1) -> list[FigureRecord]:
-    """Bars, rank diagrams, matrices and time courses for every test-split family; returns the saved
-    figures. ``scores``: one row per independent unit; ``pairs``: one per recording pair. ``jobs`` > 1 draws
-    them in that many processes (the files are the same)."""
-    records = draw_specs(_figure_specs(summary, scores, pairs, course), directory, jobs)
-    if relative_to is not None:
-        for record in records:
-            record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
-    return records
+             directory: Path, relative_to: Path | None = None, jobs: int = 1,
+             extra: Sequence[FigureSpec] = ()) -> list[FigureRecord]:
+    """Bars, rank diagrams, matrices and time courses for every test-split family, then the ``extra`` figures
+    (e.g. :func:`trajectory_specs`); returns the saved figures. ``scores``: one row per independent unit;
+    ``pairs``: one per recording pair. ``jobs`` > 1 draws them in that many processes (the files are the
+    same)."""
+    return draw_specs(board_specs(summary, scores, pairs, course) + list(extra), directory, jobs, relative_to)
 
 
 @dataclass
@@ -390,8 +419,8 @@ class FigureSpec:
     args: tuple
 
 
-def _figure_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame,
-                  course: pd.DataFrame) -> list[FigureSpec]:
+def board_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame,
+                course: pd.DataFrame) -> list[FigureSpec]:
     colors = method_colors(list(summary.get("method", [])) + list(course.get("method", [])))
     specs: list[FigureSpec] = []
     head = ["dataset", "task", "protocol", "split"]
@@ -413,13 +442,26 @@ def _figure_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFra
     return specs
 
 
-def draw_specs(specs: list[FigureSpec], directory: Path, jobs: int = 1) -> list[FigureRecord]:
-    """Draw and save every figure, in ``jobs`` processes when more than one (in ``specs`` order)."""
+#: relative drawing cost per kind: the pool starts the slowest figures first, so no core idles at the end
+DRAWING_COST = {"trajectories": 4, "matrix": 3, "bars": 2}
+
+
+def draw_specs(specs: list[FigureSpec], directory: Path, jobs: int = 1,
+               relative_to: Path | None = None) -> list[FigureRecord]:
+    """Draw and save every figure, in ``jobs`` processes when more than one; records in ``specs`` order,
+    their paths relative to ``relative_to`` when given."""
     if jobs <= 1 or len(specs) < 2:
-        return [_draw_spec(spec, directory) for spec in specs]
-    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
-    with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=context) as pool:
-        return list(pool.map(_draw_spec, specs, [directory] * len(specs)))
+        records = [_draw_spec(spec, directory) for spec in specs]
+    else:
+        order = sorted(range(len(specs)), key=lambda i: -DRAWING_COST.get(specs[i].kind, 1))
+        context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+        with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=context) as pool:
+            drawn = dict(zip(order, pool.map(_draw_spec, [specs[i] for i in order], [directory] * len(specs))))
+        records = [drawn[i] for i in range(len(specs))]
+    if relative_to is not None:
+        for record in records:
+            record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
+    return records
 
 
 def _draw_spec(spec: FigureSpec, directory: Path) -> FigureRecord:
@@ -476,8 +518,11 @@ def rank_figure(panels: list[tuple[str, pd.Series, pd.DataFrame, float]], title:
     axes = figure.subplots(len(panels), 1, squeeze=False).ravel()
     for ax, (label, ranks, p_values, cd) in zip(axes, panels):
         palette = {m: to_hex(colors[m]) for m in ranks.index} if colors and set(ranks.index) <= set(colors) else None
-        scikit_posthocs.critical_difference_diagram(ranks, p_values, ax=ax, label_props={"fontsize": 7},
-                                                    color_palette=palette)
+        drawn = scikit_posthocs.critical_difference_diagram(ranks, p_values, ax=ax, label_props={"fontsize": 7},
+                                                            color_palette=palette)
+        for lines in drawn["crossbars"]:  # drawn in a set's order, which changes from process to process
+            for line in lines:
+                line.set_xdata(np.sort(line.get_xdata()))
         ax.set_title(f"{label}: mean rank (1 = best), Nemenyi CD = {cd:.2f}", fontsize=8)
     suptitle(figure, f"{title}\ncritical-difference diagrams (Friedman + Nemenyi); a bar joins methods not "
                      "separable")
@@ -506,8 +551,14 @@ def _saved(kind: str, title: str, info: dict, figure: Figure, directory: Path) -
 
 
 def draw_trajectories(embeddings: Mapping[str, Sequence[EmbeddedRecording]], directory: Path, *,
-                      anchor: str | None = None, trials: str = "all",
-                      relative_to: Path | None = None) -> list[FigureRecord]:
+                      anchor: str | None = None, trials: str = "all", relative_to: Path | None = None,
+                      jobs: int = 1) -> list[FigureRecord]:
+    """Draw the figures of :func:`trajectory_specs` (in ``jobs`` processes)."""
+    return draw_specs(trajectory_specs(embeddings, anchor=anchor, trials=trials), directory, jobs, relative_to)
+
+
+def trajectory_specs(embeddings: Mapping[str, Sequence[EmbeddedRecording]], *, anchor: str | None = None,
+                     trials: str = "all") -> list[FigureSpec]:
     """One trajectory figure per (dataset, subject, area): every method's recordings of that group
     aligned to one anchor recording (``anchor`` when it is in the group, else the first recording
     id that the most methods have)."""
@@ -516,7 +567,7 @@ def draw_trajectories(embeddings: Mapping[str, Sequence[EmbeddedRecording]], dir
         for item in items:
             rec = item.recording
             groups.setdefault((rec.dataset, rec.subject, rec.area), {}).setdefault(method, []).append(item)
-    records = []
+    specs = []
     for (dataset, subject, area), by_method in sorted(groups.items()):
         counts = Counter(e.recording.id for items in by_method.values() for e in items)
         chosen = anchor if anchor in counts else sorted(counts, key=lambda rid: (-counts[rid], rid))[0]
@@ -528,11 +579,8 @@ def draw_trajectories(embeddings: Mapping[str, Sequence[EmbeddedRecording]], dir
         title = (f"{dataset} · {subject} {area} · {n} recording{'s' if n != 1 else ''} aligned to {chosen} (bold)\n"
                  f"direction averages of {_trials_shown(by_method, trials)}")
         info = {"dataset": dataset, "subject": subject, "area": area, "anchor": chosen}
-        record = _saved("trajectories", title, info, trajectory_figure(aligned, title), directory)
-        if relative_to is not None:
-            record.files = {fmt: path.relative_to(relative_to) for fmt, path in record.files.items()}
-        records.append(record)
-    return records
+        specs.append(FigureSpec("trajectories", title, info, trajectory_figure, (aligned, title)))
+    return specs
 
 
 def _trials_shown(by_method: Mapping[str, Sequence[EmbeddedRecording]], trials: str) -> str:

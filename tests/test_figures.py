@@ -12,7 +12,7 @@ pytest.importorskip("seaborn")  # ner_bench.figures (the report extra)
 import ner_bench as nb
 from ner_bench import figures as F
 from ner_bench.labels import axis_label, metric_label
-from support.leaderboard_data import fabricated_results
+from support.leaderboard_data import fabricated_results, toy_embeddings
 
 TWELVE = ["behavior", "ner", "dpca", "umap-label", "pca-avg", "pca", "cebra", "umap", "random", "pivae", "cebra-16",
           "raw"]
@@ -155,16 +155,17 @@ def test_the_overlap_check_sees_text_over_text():
 
 
 def test_figures_drawn_in_two_processes_are_the_files_drawn_in_one(tmp_path):
-    """Session points at fixed places, not jittered at random, and saved without dates or random SVG ids: a figure is the
-    same file whichever process drew it (the critical-difference diagrams aside, whose crossbars
-    scikit-posthocs stacks in the order of a set)."""
+    """Session points at fixed places, not jittered at random, crossbars of the critical-difference diagrams
+    in rank order, not a set's, and no dates or random SVG ids: a figure (latent trajectories included, drawn
+    in the same pool) is the same file whichever process drew it, and the records keep their order."""
     board = nb.leaderboard(fabricated_results())
     args = (board.summary, board.unit_scores, board.pair_scores, board.time_course)
-    one = F.draw_all(*args, tmp_path / "one", jobs=1)
-    two = F.draw_all(*args, tmp_path / "two", jobs=2)
-    assert [record.title for record in one] == [record.title for record in two] and len(one) >= 3
+    extra = F.trajectory_specs(toy_embeddings())
+    one = F.draw_all(*args, tmp_path / "one", jobs=1, extra=extra)
+    two = F.draw_all(*args, tmp_path / "two", jobs=2, extra=extra)
+    assert [record.title for record in one] == [record.title for record in two]
+    assert {"ranks", "trajectories", "matrix"} <= {record.kind for record in one} and one[-1].kind == "trajectories"
     for record in one:
-        if record.kind == "ranks":
-            continue
         for fmt, path in record.files.items():
             assert path.read_bytes() == (tmp_path / "two" / path.name).read_bytes(), path.name
+

@@ -5,17 +5,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("seaborn")  # every figure of the board (the report extra)
 pytest.importorskip("scikit_posthocs")  # its critical-difference diagrams
 
 import ner_bench as nb
-from support.recordings import make_recording
-from support.leaderboard_data import fabricated_results
-from ner_bench.split import chronological_split
-from ner_bench.anchored_trajectories import EmbeddedRecording
+from support.leaderboard_data import fabricated_results, toy_embeddings
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -26,13 +22,7 @@ def board(tmp_path_factory):
     peak and per-bin direction accuracy) and in-memory embeddings for the trajectories."""
     table = fabricated_results(n_bins=4)
     table = table[(table["target"] != "position")]
-    rng = np.random.default_rng(0)
-    embeddings = {}
-    for method in ("good", "fair"):
-        for day in ("S1_day1", "S1_day2"):
-            rec = make_recording(n_trials=24, id=day, subject="Monkey", area="M1", dataset="toy")
-            embeddings.setdefault(method, []).append(
-                EmbeddedRecording(rec, rng.normal(size=(rec.n_bins, 3)), chronological_split(rec)))
+    embeddings = toy_embeddings()
     return nb.leaderboard(table, out=tmp_path_factory.mktemp("board"), embeddings=embeddings)
 
 

@@ -134,6 +134,34 @@ def test_wilcoxon_exact_p_and_degenerate_cases():
     assert constant["t_p"] == 0.0 and np.isnan(constant["cohens_dz"]) and "constant difference" in constant["note"]
 
 
+def test_batched_paired_tests_give_each_row_its_own_scipy_test():
+    """Rows are tested in batches; scipy picks exact, permutation or normal-approximation p from zeros and ties
+    anywhere in a batch, so a batch must never mix rows it would treat differently."""
+    import warnings
+    from scipy import stats
+    from ner_bench.statistics.paired import paired_comparisons
+
+    rng = np.random.default_rng(3)
+    for n in (3, 8, 16):
+        b = np.round(rng.normal(size=(12, n)), 2)
+        a = b + np.round(rng.normal(0.3, 1.0, size=(12, n)), 1)  # rounding makes ties
+        a[1, :2] = b[1, :2]  # zero differences
+        a[2] = b[2] + 0.25  # constant difference
+        a[3] = b[3]  # no difference at all
+        a[4:8] = b[4:8] + rng.normal(0.3, 1.0, size=(4, n))  # neither zeros nor ties: scipy's exact p
+        results = paired_comparisons(a, b)
+        assert "all differences are zero" in results[3]["note"] and np.isnan(results[3]["wilcoxon_p"])
+        for row in (0, 1, 2, *range(4, 12)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = stats.wilcoxon(a[row], b[row])
+                t = stats.ttest_rel(a[row], b[row])
+            assert (results[row]["wilcoxon_p"], results[row]["wilcoxon_statistic"]) == (expected.pvalue,
+                                                                                        expected.statistic)
+            if row != 2:
+                assert (results[row]["t_p"], results[row]["t_statistic"]) == (t.pvalue, t.statistic)
+
+
 def comparisons(p: dict[tuple[str, str], float]) -> pd.DataFrame:
     return pd.DataFrame([dict(method_a=a, method_b=b, t_p_holm=v) for (a, b), v in p.items()])
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .bootstrap import hierarchical_ci
+from .bootstrap import nested_ci
 from .table import FAMILY, SAME
 
 UNIT = ["subject", "test_session"]
@@ -72,10 +72,19 @@ def time_course(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=columns)
     per_seed = seed_scores(rows, extra=["time_bin"])
+    keys = FAMILY + ["method_label", "time_bin"]
+    per_unit = per_seed.groupby(keys + UNIT, sort=True, dropna=False)["value"].mean()
+    unit_groups = per_unit.groupby(level=list(range(len(keys))), sort=True, dropna=False).indices
+    # integer codes in sorted order: the same nesting as the labels, without string work per bin
+    subject = pd.factorize(per_seed["subject"], sort=True)[0]
+    session = pd.factorize(per_seed["test_session"], sort=True)[0]
+    value = per_seed["value"].to_numpy(float)
+    groups = per_seed.groupby(keys, sort=True, dropna=False).indices
     records = []
-    for key, part in per_seed.groupby(FAMILY + ["method_label", "time_bin"], sort=True, dropna=False):
-        per_unit = part.groupby(UNIT)["value"].mean()
-        low, high = hierarchical_ci(part, level)
-        records.append(dict(zip(FAMILY + ["method", "time_bin"], key), n_units=len(per_unit),
-                            mean=float(per_unit.mean()), ci_low=low, ci_high=high))
+    unit_values = per_unit.to_numpy(float)
+    for (key, members), unit_rows in zip(groups.items(), unit_groups.values()):  # both in sorted key order
+        low, high = nested_ci(subject[members], session[members], value[members], level)
+        units = unit_values[unit_rows]
+        records.append(dict(zip(FAMILY + ["method", "time_bin"], key), n_units=len(units), mean=float(units.mean()),
+                            ci_low=low, ci_high=high))
     return pd.DataFrame.from_records(records, columns=columns)

@@ -65,3 +65,18 @@ def write_cache(root: Path, embeddings: dict[str, list[tuple]], seed: int = 0) -
             meta = {"method": method, "params": {"dim": values.shape[1]}, "recording": recording.id, "seed": seed,
                     "data_hash": recording.data_hash(), "train_trials": split.train_trials.tolist()}
             cache.put(content_key(meta), np.asarray(values, dtype=np.float32), meta)
+
+
+def toy_embeddings(methods=("good", "fair"), days=("S1_day1", "S1_day2")) -> dict:
+    """In-memory 3-D embeddings of two toy recordings per method, for the trajectory figures."""
+    from ner_bench.anchored_trajectories import EmbeddedRecording
+    from support.recordings import make_recording
+
+    rng = np.random.default_rng(0)
+    embeddings = {}
+    for method in methods:
+        for day in days:
+            rec = make_recording(n_trials=24, id=day, subject="Monkey", area="M1", dataset="toy")
+            embeddings.setdefault(method, []).append(
+                EmbeddedRecording(rec, rng.normal(size=(rec.n_bins, 3)), chronological_split(rec)))
+    return embeddings
