@@ -19,7 +19,9 @@ import pandas as pd
 from .errors import NerBenchError
 from .row_identity import duplicated_rows
 from .run_folder import RunFolder, canonical_params, parse_params, read_table
+from .results import on_calibration_curve
 from .statistics import DEFAULT_ALPHA, leaderboard_tables, pair_scores, prepare, time_course, unit_scores
+from .statistics.calibration import calibration_table
 from .anchored_trajectories import EmbeddedRecording
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class Leaderboard:
     time_course: pd.DataFrame
     unit_scores: pd.DataFrame  # one row per independent unit (test session): what the tests compare
     pair_scores: pd.DataFrame  # one row per (train, test) recording pair: the decoding matrices
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)  # score against calibration size K
     figures: list = field(default_factory=list)  # FigureRecord, paths relative to ``out``
     out: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -133,10 +136,13 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     with _steps(progress, 2 if out is None else 7 if figures else 5) as step:
         step("reading results")
         table = combine(results)
-        step(f"tables and statistics of {len(table)} rows")
-        summary, pairwise = leaderboard_tables(table, alpha=alpha)
-        step("time course, unit and pair scores")
-        board = Leaderboard(table, summary, pairwise, time_course(table), unit_scores(table), pair_scores(table))
+        curve = on_calibration_curve(table)  # the alignment ladder has a table of its own
+        main = table[~curve]
+        step(f"tables and statistics of {len(main)} rows")
+        summary, pairwise = leaderboard_tables(main, alpha=alpha)
+        step(f"time course, unit and pair scores; calibration table of {int(curve.sum())} rows")
+        board = Leaderboard(table, summary, pairwise, time_course(main), unit_scores(main), pair_scores(main),
+                            calibration_table(table[curve]))
         if summary.empty:
             board.notes.append("no successful scalar result rows: nothing to rank")
         if out is None:
@@ -148,6 +154,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board.time_course.to_csv(board.out / "time_course.csv", index=False)
         board.pair_scores.to_csv(board.out / "pair_scores.csv", index=False)  # the matrices can be redrawn
         board.unit_scores.to_csv(board.out / "unit_scores.csv", index=False)
+        if len(board.calibration):
+            board.calibration.to_csv(board.out / "calibration.csv", index=False)
         step("preparing figures" if figures else "no figures")
         if figures:
             _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
@@ -155,7 +163,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         from .report import write_report
 
         write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha,
-                     notes=board.notes)
+                     notes=board.notes, calibration=board.calibration)
         step("done")
     log.info("leaderboard written to %s", board.out)
     return board
@@ -179,12 +187,17 @@ def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, a
     except ImportError as error:
         raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
                             "or pass --no-figures") from None
+    from .calibration_figures import calibration_specs
+    from .figures import board_colors
+
     step("aligning latent trajectories" if trajectories else "no trajectories")
     extra = _trajectory_specs(board, results, embeddings, dataset, data_dir, plugins, anchor, seed) if trajectories \
         else []
+    colors = board_colors(board.summary, board.time_course, board.calibration)
+    extra = calibration_specs(board.calibration, colors) + extra
     step(f"drawing {'figures and trajectories' if extra else 'figures'} in {jobs} process{'es' if jobs > 1 else ''}")
     board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
-                             board.out / "figures", board.out, jobs=jobs, extra=extra)
+                             board.out / "figures", board.out, jobs=jobs, extra=extra, colors=colors)
     _remove_stale_figures(board)
 
 

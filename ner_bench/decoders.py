@@ -9,6 +9,7 @@ Each decoder is fitted on one set of embedded trials and scored on others; R^2 i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -71,19 +72,34 @@ def direction_accuracy_rows(decoder: str, predictions: dict[str, np.ndarray],
     return rows
 
 
-def linear_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
-                         protocol: Protocol) -> list[dict]:
+@dataclass(frozen=True, eq=False)
+class FittedDecoder:
+    """One decoder fitted once; ``rows(score_on)`` scores it on any embedded trials (e.g. several
+    alignments of one target recording) without fitting again."""
+
+    score: Callable[[dict[str, EmbeddedTrials]], list[dict]]
+
+    def rows(self, score_on: dict[str, EmbeddedTrials]) -> list[dict]:
+        return self.score(score_on)
+
+
+def linear_velocity(fit_on: EmbeddedTrials, protocol: Protocol) -> FittedDecoder:
     """Linear regression embedding -> velocity."""
     model = LinearRegression().fit(fit_on.values, fit_on.recording.velocity)
-    return velocity_rows("linear", predicted_by(model, score_on), score_on, protocol)
+    return FittedDecoder(lambda score_on: velocity_rows("linear", predicted_by(model, score_on), score_on, protocol))
+
+
+def linear_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
+                         protocol: Protocol) -> list[dict]:
+    """Linear regression embedding -> velocity, fitted on ``fit_on`` and scored on ``score_on``."""
+    return linear_velocity(fit_on, protocol).rows(score_on)
 
 
 #: ridge penalties searched by cross-validation, smallest first
 RIDGE_ALPHAS = tuple(float(a) for a in np.logspace(-4, 4, 17))
 
 
-def ridge_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
-                        protocol: Protocol) -> list[dict]:
+def ridge_velocity(fit_on: EmbeddedTrials, protocol: Protocol) -> FittedDecoder:
     """Ridge regression embedding -> velocity, on the raw embedding (no standardising: that would blow the
     near-empty axes up to unit variance), penalty chosen among ``RIDGE_ALPHAS`` by cross-validation over
     whole training trials (``trial_block_folds``, see ``ridge_search``); the note says ``alpha=...``.
@@ -99,7 +115,8 @@ def ridge_velocity_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTria
     note = f"alpha={search.alpha:g} (1-SE rule; CV best alpha={search.best_cv_alpha:g})"
     if search.best_cv_alpha in (RIDGE_ALPHAS[0], RIDGE_ALPHAS[-1]):
         note += "; CV best at the edge of the alpha grid"
-    return velocity_rows("ridge", predicted_by(model, score_on), score_on, protocol, note=note)
+    return FittedDecoder(lambda score_on: velocity_rows("ridge", predicted_by(model, score_on), score_on, protocol,
+                                                       note=note))
 
 
 @dataclass(frozen=True)
@@ -148,22 +165,22 @@ def _ridge_fold_scores(values, targets, train, validate, alphas) -> list[float]:
     return scores
 
 
-def direction_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials],
-                   protocol: Protocol) -> list[dict]:
+def direction_classifier(fit_on: EmbeddedTrials, protocol: Protocol) -> FittedDecoder:
     """Multinomial logistic regression on every training bin."""
     classifier = LogisticRegression(max_iter=protocol.logistic_max_iter)
     if protocol.standardize_classifier_input:
         classifier = make_pipeline(StandardScaler(), classifier)
     classifier.fit(fit_on.values, fit_on.recording.direction)
-    return direction_accuracy_rows("logistic", predicted_by(classifier, score_on), score_on)
+    return FittedDecoder(lambda score_on: direction_accuracy_rows("logistic", predicted_by(classifier, score_on),
+                                                                 score_on))
 
 
 def predicted_by(model, score_on: dict[str, EmbeddedTrials]) -> dict[str, np.ndarray]:
     return {split: model.predict(data.values) for split, data in score_on.items()}
 
 
-def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protocol: Protocol,
-             search_on: EmbeddedTrials | None = None) -> list[dict]:
+def knn_decoders(fit_on: EmbeddedTrials, protocol: Protocol, search_on: EmbeddedTrials | None = None
+                 ) -> FittedDecoder:
     """kNN regressor to velocity and kNN direction classifier, k chosen by a 5-fold grid search over
     ``protocol.knn_grid`` on ``search_on`` (default ``fit_on``; pass the unaligned training trials when
     ``fit_on`` is a rotated copy of them: the search sees only distances, so the result is the same)."""
@@ -177,12 +194,16 @@ def knn_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], protoc
         velocity_search, direction_search = search_ks(values, [velocity, direction],
                                                       trial_block_folds(recording.trial), grid)
     k_velocity, k_direction = velocity_search.best_k, direction_search.best_k
-    predicted = neighbour_predictions(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
-                                      k_velocity, k_direction, {split: d.values for split, d in score_on.items()})
-    velocity_predictions = {split: v for split, (v, _) in predicted.items()}
-    direction_predictions = {split: d for split, (_, d) in predicted.items()}
-    return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=f"k={k_velocity}")
-            + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
+
+    def score(score_on: dict[str, EmbeddedTrials]) -> list[dict]:
+        predicted = neighbour_predictions(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
+                                          k_velocity, k_direction, {split: d.values for split, d in score_on.items()})
+        velocity_predictions = {split: v for split, (v, _) in predicted.items()}
+        direction_predictions = {split: d for split, (_, d) in predicted.items()}
+        return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=f"k={k_velocity}")
+                + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
+
+    return FittedDecoder(score)
 
 
 DECODERS = ("linear", "ridge", "logistic", "knn")
@@ -207,14 +228,16 @@ def decoding_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], p
     BLAS and OpenMP run on the thread policy's count (``threads.limited``: 1 unless ``NER_BENCH_THREADS``
     says otherwise), wherever this is called from: the problems are small, and on a shared machine thread
     pools cost more than they save (logistic regression is 20x slower on 2 loaded cores)."""
-    rows = []
     with limited():
-        if "linear" in decoders:
-            rows += linear_velocity_rows(fit_on, score_on, protocol)
-        if "ridge" in decoders:
-            rows += ridge_velocity_rows(fit_on, score_on, protocol)
-        if "logistic" in decoders:
-            rows += direction_rows(fit_on, score_on, protocol)
-        if "knn" in decoders:
-            rows += knn_rows(fit_on, score_on, protocol, knn_search_on)
-    return rows
+        return [row for fitted in fit_decoders(fit_on, protocol, knn_search_on, decoders)
+                for row in fitted.rows(score_on)]
+
+
+def fit_decoders(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: EmbeddedTrials | None = None,
+                 decoders: tuple[str, ...] = DECODERS) -> list[FittedDecoder]:
+    """The decoders named in ``decoders``, fitted on ``fit_on``, in ``DECODERS`` order (call within
+    ``threads.limited()``)."""
+    makers = {"linear": lambda: linear_velocity(fit_on, protocol), "ridge": lambda: ridge_velocity(fit_on, protocol),
+              "logistic": lambda: direction_classifier(fit_on, protocol),
+              "knn": lambda: knn_decoders(fit_on, protocol, knn_search_on)}
+    return [makers[name]() for name in DECODERS if name in decoders]

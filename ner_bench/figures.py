@@ -400,12 +400,13 @@ def _line(color):
 # ----------------------------------------------------------------------------- all figures of a board
 def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, course: pd.DataFrame,
              directory: Path, relative_to: Path | None = None, jobs: int = 1,
-             extra: Sequence[FigureSpec] = ()) -> list[FigureRecord]:
+             extra: Sequence[FigureSpec] = (), colors: Mapping[str, tuple] | None = None) -> list[FigureRecord]:
     """Bars, rank diagrams, matrices and time courses for every test-split family, then the ``extra`` figures
     (e.g. :func:`trajectory_specs`); returns the saved figures. ``scores``: one row per independent unit;
     ``pairs``: one per recording pair. ``jobs`` > 1 draws them in that many processes (the files are the
     same)."""
-    return draw_specs(board_specs(summary, scores, pairs, course) + list(extra), directory, jobs, relative_to)
+    specs = board_specs(summary, scores, pairs, course, colors) + list(extra)
+    return draw_specs(specs, directory, jobs, relative_to)
 
 
 @dataclass
@@ -419,15 +420,22 @@ class FigureSpec:
     args: tuple
 
 
+def board_colors(summary: pd.DataFrame, course: pd.DataFrame, calibration: pd.DataFrame | None = None
+                 ) -> dict[str, tuple]:
+    """The method colours of a board: every method of its tables, each its own colour in every figure."""
+    others = [] if calibration is None else list(calibration.get("method", []))
+    return method_colors(list(summary.get("method", [])) + list(course.get("method", [])) + others)
+
+
 def board_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame,
-                course: pd.DataFrame) -> list[FigureSpec]:
-    colors = method_colors(list(summary.get("method", [])) + list(course.get("method", [])))
+                course: pd.DataFrame, colors: Mapping[str, tuple] | None = None) -> list[FigureSpec]:
+    colors = board_colors(summary, course) if colors is None else colors
     specs: list[FigureSpec] = []
     head = ["dataset", "task", "protocol", "split"]
     panel_keys = head + ["cells", "pair_type", "alignment"]
     for key, part in summary[summary["split"].isin(FIGURE_SPLITS)].groupby(panel_keys, sort=True):
         info = dict(zip(panel_keys, key))
-        title = _title(info)
+        title = title_of(info)
         ranked = part[part["direction"] != "descriptive"]
         if len(ranked):
             specs.append(FigureSpec("bars", title, info, bar_figure, (ranked, _match(scores, info), colors, title)))
@@ -437,7 +445,7 @@ def board_specs(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame
     specs += _matrices(summary, pairs, head)
     for key, part in course[course["split"].isin(FIGURE_SPLITS)].groupby(FAMILY, sort=True) if len(course) else []:
         info = dict(zip(FAMILY, key))
-        title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
+        title = f"{title_of(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
         specs.append(FigureSpec("time_course", title, info, time_course_figure, (part, colors, title)))
     return specs
 
@@ -476,7 +484,7 @@ def _matrices(summary: pd.DataFrame, pairs: pd.DataFrame, head: list[str]) -> li
     for key in sorted(across.groupby(metric_keys).groups, key=lambda k: (k[:4], _panel_order(k[4:]))):
         info = dict(zip(metric_keys, key))
         ranked = _match(summary, {**info, "cells": DIFFERENT}).sort_values(["rank", "method"])["method"]
-        title = f"{_title(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
+        title = f"{title_of(info)}\n{metric_label(info['decoder'], info['target'], info['metric'])}"
         specs.append(FigureSpec("matrix", title, info, matrix_figure,
                                 (_match(pairs, info), list(dict.fromkeys(ranked)), title)))
     return specs
@@ -536,7 +544,7 @@ def _match(frame: pd.DataFrame, info: dict) -> pd.DataFrame:
     return frame[mask]
 
 
-def _title(info: dict) -> str:
+def title_of(info: dict) -> str:
     parts = [info["dataset"], info["task"], f"protocol {info['protocol']}", f"{info['split']} trials"]
     if "pair_type" in info:
         parts.append("train = test recording" if info["pair_type"] == SAME else f"{info['pair_type']} pairs")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from .alignment import ALIGNMENTS, Alignment, align
+from .calibration import parse_rungs, parse_sizes
+from .calibration_ladder import alignment_calibration, ladder_rows
 from .decoders import chosen_decoders, decoding_rows
 from .errors import NerBenchError
 from .protocol import Protocol
@@ -104,14 +106,19 @@ class PairwiseTask(Task):
 
 
 class PairwiseDecoding(PairwiseTask):
-    """Decoders fitted on A's aligned training trials, scored on B's test (and training) trials. Option
-    ``decoders``: which shared decoders run (``all`` by default: ``linear+ridge+logistic+knn``)."""
+    """Decoders fitted on A's aligned training trials, scored on B's test (and training) trials. Options:
+    ``decoders``, which shared decoders run (``all`` by default: ``linear+ridge+logistic+knn``);
+    ``calibration``, the calibration sizes K of the alignment ladder (``calibration.py``; ``off``: none), and
+    ``ladder``, its rungs (``all``). The ladder runs under protocols that keep test trials out of alignment
+    (not ``paper``, which reproduces the release), on pairs of two different recordings."""
 
-    defaults = {**PairwiseTask.defaults, "decoders": "all"}
+    defaults = {**PairwiseTask.defaults, "decoders": "all", "calibration": "0+8+16+32+64+all", "ladder": "all"}
 
     def __init__(self, **options) -> None:
         super().__init__(**options)
         self.decoders = chosen_decoders(self.options["decoders"], f"task {self.name!r} option 'decoders'")
+        self.calibration_sizes = parse_sizes(self.options["calibration"], f"task {self.name!r} option 'calibration'")
+        self.rungs = parse_rungs(self.options["ladder"], f"task {self.name!r} option 'ladder'")
 
     def evaluate(self, unit: Unit, train: Embedding, test: Embedding, context: Context) -> list[dict]:
         alignment = self.align(train, test, context.protocol)
@@ -119,10 +126,14 @@ class PairwiseDecoding(PairwiseTask):
         aligned = EmbeddedTrials(alignment.apply(fit_on.values), fit_on.recording)
         rows = decoding_rows(aligned, {"test": test.part("test"), "train": test.part("train")},
                              context.protocol, knn_search_on=fit_on, decoders=self.decoders)
-        return [with_alignment(row, alignment) for row in rows]
+        rows = [with_alignment(row, alignment, test) for row in rows]
+        if self.calibration_sizes and context.protocol.alignment != "published" and unit.train is not unit.test:
+            rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders)
+        return rows
 
 
-def with_alignment(row: dict, alignment: Alignment) -> dict:
-    """The row with an ``alignment`` column and the alignment's note appended to its own."""
+def with_alignment(row: dict, alignment: Alignment, target: Embedding) -> dict:
+    """The row with its ``alignment``, the alignment's mode and calibration (what of B it saw), and the
+    alignment's note appended to its own."""
     note = "; ".join(filter(None, [row.get("note", ""), alignment.note]))
-    return dict(row, alignment=alignment.method, note=note)
+    return dict(row, alignment=alignment.method, note=note, **alignment_calibration(alignment.method, target))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .calibration_report import calibration_section
 from .protocol import PROTOCOLS
 from .results import HEADLINE
 from .labels import metric_label
@@ -80,7 +81,8 @@ SORT_JS = """
 
 
 def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairwise: pd.DataFrame,
-                 figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = ()) -> Path:
+                 figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = (),
+                 calibration: pd.DataFrame | None = None) -> Path:
     """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
     body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
             f"({int((results['status'] == 'failed').sum())} failed, "
@@ -93,6 +95,8 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
     body.append("<h2 id='tables'>Tables</h2>")  # tables first: the figures run to many screens
     for key in sections:
         body.append(_table_section(key, summary, pairwise, key in with_figures))
+        if calibration is not None and len(calibration):
+            body.append(calibration_section(calibration, key, _table))
     body.append(protocol_box(results, notes))
     if with_figures or trajectories:
         body.append("<h2 id='figures'>Figures</h2><p class=muted>Held-out test trials; colours: one per method, the "
@@ -237,7 +241,8 @@ def _versions(results: pd.DataFrame) -> str:
 
 # ----------------------------------------------------------------------------- one dataset x task x protocol
 FIGURE_HEADINGS = (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
-                   ("matrix", "Train x test recording matrices"), ("time_course", "Over time"))
+                   ("matrix", "Train x test recording matrices"), ("time_course", "Over time"),
+                   ("calibration", "Calibration ladder: score against labelled trials of the new recording"))
 
 
 def _section_figures(key: tuple[str, str, str], figures: Sequence[FigureRecord]) -> list[FigureRecord]:

@@ -13,7 +13,7 @@ from .run_folder.params import canonical_params
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
            "decoder", "target", "metric", "time_bin", "train_direction", "test_direction", "value", "alignment",
-           "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "training",
+           "alignment_mode", "calibration_size", "calibration_trials", "calibration_labelled", "calibration_curve", "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "training",
            "defects",
            "device", "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
 
@@ -61,14 +61,25 @@ def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str
     for column in ("error", "note", "fit_host", "fit_device", "training"):
         table[column] = table[column].fillna("").astype(str)
     table["cached"] = table["cached"].astype("boolean").fillna(False).astype(bool)
+    table["calibration_curve"] = table["calibration_curve"].astype("boolean").fillna(False).astype(bool)
+    table["calibration_trials"] = pd.array(table["calibration_trials"], dtype="Int64")
+    table["calibration_labelled"] = table["calibration_labelled"].astype("boolean")
     return table
+
+
+def on_calibration_curve(table: pd.DataFrame) -> pd.Series:
+    """The rows of the calibration ladder (``calibration_ladder.py``), which the run summary and the
+    leaderboard's main tables leave to the calibration table."""
+    if "calibration_curve" not in table:
+        return pd.Series(False, index=table.index)
+    return table["calibration_curve"].astype("boolean").fillna(False).astype(bool)
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean test-trial score per task x pair type x method over units and seeds, for the headline metrics
     (the decoder is in each column's name); a pair task's same-recording rows (its diagonal) are a row of
     their own. A task with none of the headline metrics still gets its rows (with its counts)."""
-    ok = table[(table["status"] == OK) & (table["split"] == "test")]
+    ok = table[(table["status"] == OK) & (table["split"] == "test") & ~on_calibration_curve(table)]
     keys = ["task", "pair_type", "method"]
     parts = []
     for (decoder, target, metric), label in SUMMARY_COLUMNS.items():

@@ -49,7 +49,7 @@ class LatentCorrelation(PairwiseTask):
         averages_a = direction_averages(alignment.apply(a_test.values), a_test.recording)
         averages_b = direction_averages(b_test.values, b_test.recording)
         rows = correlation_rows(averages_a, averages_b) + consistency_rows(train, test)
-        return [with_alignment(row, alignment) for row in rows]
+        return [with_alignment(row, alignment, test) for row in rows]
 
 
 def correlation_rows(averages_a: dict[int, np.ndarray], averages_b: dict[int, np.ndarray]) -> list[dict]:

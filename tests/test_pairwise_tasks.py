@@ -73,13 +73,15 @@ def test_cross_session_diagonal_equals_the_within_session_score():
     diagonal = cross[cross["train_unit"] == cross["test_unit"]].set_index(keys)["value"]
     assert set(cross["decoder"]) == {"linear", "ridge", "logistic", "knn"}
     pd.testing.assert_series_equal(diagonal.sort_index(), within.sort_index(), check_exact=True)
-    off = cross[cross["train_unit"] != cross["test_unit"]]
+    off = cross[(cross["train_unit"] != cross["test_unit"]) & ~cross["calibration_curve"]]
     assert len(off) and set(off["alignment"]) == {"train-procrustes"}
+    ladder = cross[cross["calibration_curve"]]  # the calibration ladder: other rungs, off the diagonal only
+    assert len(ladder) and (ladder["train_unit"] != ladder["test_unit"]).all() and "cca" in set(ladder["alignment"])
 
 
 def test_alignment_option_and_its_errors():
-    table = nb.run(methods="pca", tasks="cross-session[alignment=none]", dataset=SMALL, out=None)
-    assert set(table["alignment"]) == {"none"}
+    table = nb.run(methods="pca", tasks="cross-session[alignment=none,calibration=off]", dataset=SMALL, out=None)
+    assert set(table["alignment"]) == {"none"} and not table["calibration_curve"].any()
     with pytest.raises(NerBenchError, match="alignment"):
         nb.run(methods="pca", tasks="cross-session[alignment=sideways]", dataset=SMALL, out=None)
     with pytest.raises(NerBenchError, match="unknown option"):

@@ -116,6 +116,9 @@ def main(args: argparse.Namespace) -> int:
     note = training_note(table, discover(args.plugin).methods)
     if note:
         print(note)
+    ladder = calibration_note(table)
+    if ladder:
+        print(ladder)
     held = table.attrs.get("folder_rows", len(table))
     earlier = f"; with earlier runs' rows the folder's table holds {held}" if held != len(table) else ""
     print(f"\nresults: {RunFolder(args.out).results_csv} ({len(table)} rows from this run{earlier}, "
@@ -133,6 +136,19 @@ def main(args: argparse.Namespace) -> int:
             print(f"(fit records: {RunFolder(args.out).fits_dir}; refit failures with --retry-failed)", file=sys.stderr)
         return 1
     return 0 if (table["status"] == OK).any() else 1
+
+
+def calibration_note(table) -> str:
+    """One line on the calibration-ladder rows the summary leaves out (docs/calibration.md)."""
+    from ..results import on_calibration_curve
+
+    ladder = table[on_calibration_curve(table)]
+    if ladder.empty:
+        return ""
+    sizes = sorted({str(s) for s in ladder["calibration_size"].dropna()}, key=lambda s: (s == "all", int(s) if s.isdigit() else 0))
+    return (f"calibration ladder: {len(ladder)} more rows ({', '.join(sorted(set(ladder['alignment'])))} at K = "
+            f"{', '.join(sizes)} labelled trials of the test recording), not in the summary above: "
+            "`ner-bench leaderboard` gives their calibration table")
 
 
 def training_note(table, method_classes: dict) -> str:

@@ -73,18 +73,24 @@ def time_course(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     per_seed = seed_scores(rows, extra=["time_bin"])
     keys = FAMILY + ["method_label", "time_bin"]
+    records = means_over_units(per_seed, keys, level).rename(columns={"method_label": "method"})
+    return records[columns]
+
+
+def means_over_units(per_seed: pd.DataFrame, keys: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Per group of ``keys`` of a ``seed_scores`` table: the number of units, the mean over units (each the
+    mean of its seeds) and its hierarchical-bootstrap CI."""
     per_unit = per_seed.groupby(keys + UNIT, sort=True, dropna=False)["value"].mean()
     unit_groups = per_unit.groupby(level=list(range(len(keys))), sort=True, dropna=False).indices
-    # integer codes in sorted order: the same nesting as the labels, without string work per bin
+    # integer codes in sorted order: the same nesting as the labels, without string work per group
     subject = pd.factorize(per_seed["subject"], sort=True)[0]
     session = pd.factorize(per_seed["test_session"], sort=True)[0]
     value = per_seed["value"].to_numpy(float)
     groups = per_seed.groupby(keys, sort=True, dropna=False).indices
-    records = []
     unit_values = per_unit.to_numpy(float)
+    records = []
     for (key, members), unit_rows in zip(groups.items(), unit_groups.values()):  # both in sorted key order
         low, high = nested_ci(subject[members], session[members], value[members], level)
         units = unit_values[unit_rows]
-        records.append(dict(zip(FAMILY + ["method", "time_bin"], key), n_units=len(units), mean=float(units.mean()),
-                            ci_low=low, ci_high=high))
-    return pd.DataFrame.from_records(records, columns=columns)
+        records.append(dict(zip(keys, key), n_units=len(units), mean=float(units.mean()), ci_low=low, ci_high=high))
+    return pd.DataFrame.from_records(records, columns=keys + ["n_units", "mean", "ci_low", "ci_high"])

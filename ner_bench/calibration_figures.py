@@ -1,0 +1,100 @@
+"""The calibration figure: a method's cross-recording score against the calibration size K, one panel per
+alignment of the ladder (``calibration.py``), the refit control and the within-session ceiling drawn in."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .calibration import RUNGS
+from .figures import FIGURE_SPLITS, R2_FLOOR, FigureSpec, new_figure, suptitle, title_of
+from .labels import axis_label, metric_label
+from .results import HEADLINE
+
+PANELS = [rung for rung in RUNGS if rung != "ceiling"]
+
+
+def size_positions(sizes) -> dict[str, int]:
+    """Evenly spaced x positions of the calibration sizes, in numeric order, ``all`` last."""
+    ordered = sorted(set(map(str, sizes)), key=lambda s: np.inf if s == "all" else int(s))
+    return {size: i for i, size in enumerate(ordered)}
+
+
+def calibration_figure(curve: pd.DataFrame, colors: Mapping[str, tuple], title: str) -> Figure:
+    """``curve``: the calibration-table rows of one family (one decoder, target and metric)."""
+    positions = size_positions(curve["calibration_size"])
+    panels = [p for p in PANELS if p in set(curve["alignment"])]
+    ncols = min(4, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
+    figure = new_figure(3.0 * ncols + 1.6, 2.6 * nrows + 1.2)
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
+    methods = sorted(curve["method"].unique())
+    first = curve.iloc[0]
+    low = _lower_limit(curve, str(first["metric"]))
+    for ax, panel in zip(axes.ravel(), panels):
+        _panel(ax, curve, panel, methods, colors, positions)
+        ax.set_title(f"{panel} ({RUNGS[panel]})", fontsize=8.5)
+        ax.set_xticks(list(positions.values()), list(positions.keys()))
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        if low is not None:
+            ax.set_ylim(bottom=low)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("calibration trials K of the new recording", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(axis_label(first["target"], first["metric"], "test"), fontsize=8)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colors[m], lw=1.6, marker="o", ms=3) for m in methods]
+    handles += [Line2D([], [], color="0.3", lw=0.9, ls=":"), Line2D([], [], color="0.3", marker="D", ls="",
+                                                                      mfc="none", ms=5)]
+    figure.legend(handles, methods + ["refit on the K trials (control)", "ceiling: within-session"],
+                  loc="outside right upper", fontsize=7, frameon=False)
+    clipped = f"; y axis cut at {R2_FLOOR:g}" if low is not None else ""
+    suptitle(figure, f"{title}\nmean over test sessions; dotted: refit control, diamond: ceiling{clipped}")
+    return figure
+
+
+def _panel(ax, curve: pd.DataFrame, panel: str, methods, colors, positions) -> None:
+    for method in methods:
+        rows = curve[(curve["method"] == method)]
+        line = rows[rows["alignment"] == panel]
+        x = [positions[s] for s in line["calibration_size"]]
+        if len(line) == 1:  # one fit for every K (none, published): a level across the panel
+            ax.axhline(float(line["mean"].iloc[0]), color=colors[method], lw=1.0, ls="--", alpha=0.8)
+        ax.plot(x, line["mean"], color=colors[method], lw=1.6, marker="o", ms=3)
+        if panel != "refit":
+            refit = rows[rows["alignment"] == "refit"]
+            ax.plot([positions[s] for s in refit["calibration_size"]], refit["mean"], color=colors[method],
+                    lw=0.9, ls=":")
+        ceiling = rows[rows["alignment"] == "ceiling"]
+        if len(ceiling):
+            ax.plot([positions["all"]], ceiling["mean"], color=colors[method], marker="D", mfc="none", ms=5, ls="")
+
+
+def _lower_limit(curve: pd.DataFrame, metric: str) -> float | None:
+    """R^2 is unbounded below: one unaligned rung at -5 would flatten the rest; cut the axis at the floor."""
+    if metric.endswith("r2") and curve["mean"].min() < R2_FLOOR:
+        return R2_FLOOR - 0.05
+    return None
+
+
+def calibration_specs(calibration: pd.DataFrame, colors: Mapping[str, tuple]) -> list[FigureSpec]:
+    """One calibration figure per headline metric of each family of the ladder (test trials)."""
+    if calibration.empty:
+        return []
+    keys = ["dataset", "task", "protocol", "split", "pair_type", "decoder", "target", "metric"]
+    specs = []
+    for key, part in calibration[calibration["split"].isin(FIGURE_SPLITS)].groupby(keys, sort=True):
+        info = dict(zip(keys, key))
+        if (info["decoder"], info["target"], info["metric"]) not in HEADLINE:
+            continue
+        title = (f"{title_of(info)} · calibration ladder\n"
+                 f"{metric_label(info['decoder'], info['target'], info['metric'])}")
+        specs.append(FigureSpec("calibration", title, info, calibration_figure, (part, colors, title)))
+    return specs

@@ -1,0 +1,127 @@
+"""The calibration ladder: alignments and target fits see only B's calibration trials (its first K training
+trials), the oracle is flagged everywhere, CCA recovers a planted map, and the calibration table says where
+an alignment beats refitting on the same trials."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import special_ortho_group
+
+import ner_bench as nb
+from support.recordings import make_recording
+from ner_bench import Context, NerBenchError, chronological_split
+from ner_bench.calibration import (MAPS_BY_NAME, calibration_block, cca_map, parse_rungs, parse_sizes)
+from ner_bench.calibration_ladder import ladder_rows
+from ner_bench.decoders import DECODERS
+from ner_bench.protocol import PAPER, STRICT
+from ner_bench.statistics.calibration import calibration_table
+from ner_bench.task import Embedding, Unit
+from test_alignment import perturb_test_trials
+
+
+def embedding(recording, dim=3, seed=0) -> Embedding:
+    values = recording.neural @ np.random.default_rng(seed).normal(size=(recording.n_neurons, dim))
+    return Embedding(recording, chronological_split(recording), values)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    a = make_recording(n_trials=48, id="A", subject="S", area="M1", date="2026-01-01")
+    b = make_recording(n_trials=48, id="B", subject="S", area="M1", date="2026-01-02", seed=1)
+    return embedding(a), embedding(b, seed=3)
+
+
+def test_the_calibration_block_is_the_first_k_training_trials(pair):
+    _, target = pair
+    block = calibration_block(target, 8)
+    assert list(block.recording.trial_ids) == list(np.sort(target.split.train_trials)[:8])
+    assert not np.isin(block.recording.trial_ids, target.split.test_trials).any()
+    assert calibration_block(target, "all").recording.n_trials == len(target.split.train_trials)
+
+
+@pytest.mark.parametrize("size", [8, 16, "all"])
+def test_blanking_b_test_trials_leaves_every_alignment_and_refit_unchanged(pair, size):
+    source, target = pair
+    blanked = perturb_test_trials(target, 7)  # B's test labels and test embedding rows scrambled
+    for name, fit in MAPS_BY_NAME.items():
+        before = fit(source.part("train"), calibration_block(target, size))
+        after = fit(source.part("train"), calibration_block(blanked, size))
+        for field in ("matrix", "target_offset", "source_offset"):
+            np.testing.assert_array_equal(getattr(before, field), getattr(after, field), err_msg=name)
+    block, block2 = calibration_block(target, size), calibration_block(blanked, size)
+    np.testing.assert_array_equal(block.values, block2.values)  # what refit fits on
+    np.testing.assert_array_equal(block.recording.velocity, block2.recording.velocity)
+
+
+def test_cca_recovers_a_planted_map_of_latents():
+    rec = make_recording(n_trials=40, id="A", subject="S", area="M1", date="2026-01-01")
+    source = embedding(rec)
+    planted = special_ortho_group.rvs(3, random_state=4) * np.array([2.0, 0.5, 1.0])  # rotation and scaling
+    moved = Embedding(rec.replace(id="B"), source.split, source.values @ planted + np.array([1.0, -3.0, 0.2]))
+    mapping = cca_map(source.part("train"), calibration_block(moved, 16))
+    test_b = moved.part("test").values
+    np.testing.assert_allclose(mapping.apply(test_b), source.part("test").values, atol=1e-6)
+
+
+def test_every_rung_at_several_sizes_with_the_oracle_flagged(pair):
+    source, target = pair
+    rows = ladder_rows(source, target, STRICT, (0, 8, 16, "all"), parse_rungs("all", "test"), DECODERS)
+    rungs = {(r["alignment"], r["calibration_size"]) for r in rows}
+    for rung in ("centre", "moments", "procrustes", "cca", "refit"):
+        assert {(rung, "8"), (rung, "16")} <= rungs
+    assert {("none", "0"), ("published", "all"), ("ceiling", "all"), ("procrustes", "all")} <= rungs
+    assert all(r["split"] == "test" and r["calibration_curve"] and r.get("time_bin") is None for r in rows)
+    modes = {r["alignment"]: r["alignment_mode"] for r in rows}
+    assert modes["published"] == "oracle" and modes["refit"] == "control" and modes["cca"] == "supervised"
+    trials = {r["alignment"]: r["calibration_trials"] for r in rows if r["calibration_size"] in ("8", "all", "0")}
+    assert trials["published"] == target.recording.n_trials and trials["none"] == 0
+
+
+def test_cross_session_task_rows_say_what_of_b_they_saw(pair):
+    source, target = pair
+    task = nb.plugins.discover().get("tasks", "cross-session")(calibration="8+all")
+    rows = task.evaluate(Unit(source.recording, target.recording), source, target, Context(STRICT, 0))
+    main = [r for r in rows if not r.get("calibration_curve")]
+    assert {r["alignment_mode"] for r in main} == {"supervised"}
+    assert {r["calibration_trials"] for r in main} == {len(target.split.train_trials)}
+    assert {r["calibration_size"] for r in rows if r.get("calibration_curve")} == {"0", "8", "all"}
+    paper = task.evaluate(Unit(source.recording, target.recording), source, target, Context(PAPER, 0))
+    assert {r["alignment_mode"] for r in paper} == {"oracle"}  # the release's alignment sees B's test trials
+    assert not any(r.get("calibration_curve") for r in paper)  # the paper protocol reproduces the release
+
+
+def test_calibration_options_are_checked():
+    assert parse_sizes("0+8+all", "x") == (0, 8, "all") and parse_sizes("off", "x") == ()
+    with pytest.raises(NerBenchError, match="calibration size 'eight'"):
+        parse_sizes("eight", "task 'cross-session' option 'calibration'")
+    with pytest.raises(NerBenchError, match="alignments"):
+        parse_rungs("procrustes+magic", "x")
+
+
+def test_the_table_finds_where_an_alignment_beats_refitting():
+    base = dict(dataset="d", task="cross-session", protocol="strict", split="test", cells="different recordings",
+                pair_type="cross-session", decoder="linear", target="velocity", metric="r2", method="m",
+                seed=0, status="ok", time_bin=pd.NA, subject="S", calibration_curve=True, method_label="m",
+                train_unit="A", test_unit="B")
+    rows = []
+    for session in ("s1", "s2", "s3"):
+        for alignment, mode, scores in [("procrustes", "supervised", {"8": 0.5, "16": 0.6, "all": 0.7}),
+                                        ("refit", "control", {"8": 0.6, "16": 0.55}),
+                                        ("ceiling", "control", {"all": 0.65})]:
+            for size, value in scores.items():
+                rows.append(dict(base, test_session=session, alignment=alignment, alignment_mode=mode,
+                                 calibration_size=size, value=value))
+    table = calibration_table(pd.DataFrame(rows))
+    procrustes = table[table["alignment"] == "procrustes"].set_index("calibration_size")
+    assert list(procrustes["beats_refit"]) == [False, True, True]  # the ceiling is the refit at K = all
+    assert set(procrustes["beats_refit_from"]) == {"16"} and procrustes.loc["all", "refit_mean"] == 0.65
+
+
+def test_the_run_summary_says_what_the_ladder_rows_are():
+    from ner_bench.cli.run_cmd import calibration_note
+
+    table = nb.run(methods="pca", tasks="cross-session[calibration=8+all]", out=None, progress=False,
+                   dataset="synthetic[n_sessions=4,n_s1_sessions=0,n_trials=48,n_neurons=12]")
+    note = calibration_note(table)
+    assert "calibration ladder" in note and "K = 0, 8, all" in note and "procrustes" in note
+    assert calibration_note(table[~table["calibration_curve"]]) == ""
