@@ -263,6 +263,8 @@ def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: p
     for (split, pair_type, alignment), part in rows.groupby(["split", "pair_type", "alignment"], sort=False):
         kind = "train = test recording" if pair_type == SAME else f"{pair_type} pairs"
         aligned = "" if alignment == NONE else f" · alignment {alignment}"
+        if alignment == "published":  # the release's alignment sees the test recording's test trials
+            aligned += " (oracle: fitted on B's test trials too)"
         parts.append(f"<h4>{_esc(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
                      f"{_esc(part['unit'].iloc[0])}; n = {_esc(_n_units(part))}</p>")
         parts.append(summary_table(part))
