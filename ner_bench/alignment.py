@@ -82,7 +82,7 @@ def align(source: Embedding, target: Embedding, method: str) -> Alignment:
 def training_procrustes(values_a, recording_a, values_b, recording_b) -> Alignment:
     """One rotation between the centred, stacked direction averages of the given (training) trials."""
     averages_a, averages_b = direction_averages(values_a, recording_a), direction_averages(values_b, recording_b)
-    directions = _shared(averages_a, averages_b, recording_a, recording_b)
+    directions = shared_directions(averages_a, averages_b, recording_a, recording_b)
     stack_a, stack_b = stacked(averages_a, directions), stacked(averages_b, directions)
     mean_a, mean_b = stack_a.mean(axis=0), stack_b.mean(axis=0)
     rotation, _ = orthogonal_procrustes(stack_a - mean_a, stack_b - mean_b)
@@ -93,7 +93,7 @@ def published_procrustes(values_a, recording_a, values_b, recording_b) -> Alignm
     """The release's alignment: a map per direction on all-trial averages, one of them kept by the
     release's rule (``published_choice``)."""
     averages_a, averages_b = direction_averages(values_a, recording_a), direction_averages(values_b, recording_b)
-    directions = _shared(averages_a, averages_b, recording_a, recording_b)
+    directions = shared_directions(averages_a, averages_b, recording_a, recording_b)
     fits = {d: orthogonal_procrustes(averages_a[d], averages_b[d])[0] for d in directions}
     choice = published_choice(values_a, recording_a, fits)
     zero = np.zeros(values_a.shape[1])
@@ -150,7 +150,7 @@ def _class_candidate(fits: dict[int, np.ndarray], kind: str) -> int | None:
     return min(members, key=lambda d: abs(abs(determinants[d]) - 1.0))
 
 
-def _shared(averages_a, averages_b, recording_a, recording_b) -> list[int]:
+def shared_directions(averages_a, averages_b, recording_a, recording_b) -> list[int]:
     directions = common_directions(averages_a, averages_b)
     if len(directions) < 2:
         raise NerBenchError(f"cannot align {recording_a.id!r} onto {recording_b.id!r}: they share "

@@ -36,10 +36,10 @@ import numpy as np
 from scipy.linalg import orthogonal_procrustes
 from sklearn.covariance import ledoit_wolf
 
-from .alignment import published_procrustes
+from .alignment import published_procrustes, shared_directions
 from .errors import NerBenchError
 from .task import EmbeddedTrials, Embedding
-from .trajectories import common_directions, direction_averages, stacked
+from .trajectories import direction_averages, stacked
 
 #: the calibration sizes K of the ladder (labelled trials of B; ``all``: every training trial)
 DEFAULT_SIZES = (0, 8, 16, 32, 64, "all")
@@ -67,6 +67,16 @@ class TargetMap:
     @classmethod
     def identity(cls, dim: int) -> "TargetMap":
         return cls(np.eye(dim), np.zeros(dim), np.zeros(dim))
+
+
+def size_key(size) -> float:
+    """Calibration sizes in numeric order, ``all`` last (sizes as ints or as the strings rows carry)."""
+    return np.inf if str(size) == "all" else float(size)
+
+
+def ordered_sizes(sizes) -> list[str]:
+    """The distinct sizes among ``sizes``, as strings, in :func:`size_key` order."""
+    return sorted({str(s) for s in sizes}, key=size_key)
 
 
 def parse_sizes(value, where: str) -> tuple:
@@ -132,7 +142,7 @@ def procrustes_map(source: EmbeddedTrials, calibration: EmbeddedTrials) -> Targe
     """Orthogonal Procrustes from B's calibration direction averages onto A's training ones (centred)."""
     averages_a = direction_averages(source.values, source.recording)
     averages_b = direction_averages(calibration.values, calibration.recording)
-    directions = _shared(averages_a, averages_b, calibration)
+    directions = shared_directions(averages_b, averages_a, calibration.recording, source.recording)
     stack_a, stack_b = stacked(averages_a, directions), stacked(averages_b, directions)
     mean_a, mean_b = stack_a.mean(axis=0), stack_b.mean(axis=0)
     rotation, _ = orthogonal_procrustes(stack_b - mean_b, stack_a - mean_a)
@@ -190,15 +200,6 @@ def published_map(source: Embedding, target: Embedding) -> TargetMap:
     """The release's alignment (which sees every trial of both recordings), inverted to map B into A."""
     forward = published_procrustes(source.values, source.recording, target.values, target.recording)
     return TargetMap(forward.rotation.T, forward.target_offset, forward.source_offset)
-
-
-def _shared(averages_a, averages_b, calibration: EmbeddedTrials) -> list[int]:
-    directions = common_directions(averages_a, averages_b)
-    if len(directions) < 2:
-        raise NerBenchError(f"procrustes alignment of {calibration.recording.id!r}: its calibration trials share "
-                            f"{len(directions)} direction(s) with the source's training trials; at least 2 are "
-                            "needed")
-    return directions
 
 
 #: the alignments fitted on the calibration block, by rung name

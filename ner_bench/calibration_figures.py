@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .calibration import RUNGS
+from .calibration import RUNGS, ordered_sizes
 from .figures import FIGURE_SPLITS, R2_FLOOR, FigureSpec, new_figure, suptitle, title_of
 from .labels import axis_label, metric_label
 from .results import HEADLINE
@@ -19,8 +19,7 @@ PANELS = [rung for rung in RUNGS if rung != "ceiling"]
 
 def size_positions(sizes) -> dict[str, int]:
     """Evenly spaced x positions of the calibration sizes, in numeric order, ``all`` last."""
-    ordered = sorted(set(map(str, sizes)), key=lambda s: np.inf if s == "all" else int(s))
-    return {size: i for i, size in enumerate(ordered)}
+    return {size: i for i, size in enumerate(ordered_sizes(sizes))}
 
 
 def calibration_figure(curve: pd.DataFrame, colors: Mapping[str, tuple], title: str) -> Figure:

@@ -9,7 +9,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from .calibration_figures import size_positions
+from .calibration import ordered_sizes
 from .labels import metric_label
 from .results import HEADLINE
 
@@ -40,7 +40,7 @@ def calibration_section(calibration: pd.DataFrame, key: tuple[str, str, str], ta
 
 
 def _ladder_table(rows: pd.DataFrame, table) -> str:
-    sizes = list(size_positions(rows["calibration_size"]))
+    sizes = ordered_sizes(rows["calibration_size"])
     header = [("method", True), ("alignment", True), ("mode", True)] + [(f"K = {s}", False) for s in sizes] + [
         ("beats refit from", False)]
     out = []

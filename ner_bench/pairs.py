@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from .alignment import ALIGNMENTS, Alignment, align
-from .calibration import parse_rungs, parse_sizes
+from .calibration import DEFAULT_SIZES, parse_rungs, parse_sizes
 from .calibration_ladder import alignment_calibration, ladder_rows
 from .decoders import chosen_decoders, decoding_rows
 from .errors import NerBenchError
@@ -112,7 +112,8 @@ class PairwiseDecoding(PairwiseTask):
     ``ladder``, its rungs (``all``). The ladder runs under protocols that keep test trials out of alignment
     (not ``paper``, which reproduces the release), on pairs of two different recordings."""
 
-    defaults = {**PairwiseTask.defaults, "decoders": "all", "calibration": "0+8+16+32+64+all", "ladder": "all"}
+    defaults = {**PairwiseTask.defaults, "decoders": "all", "calibration": "+".join(map(str, DEFAULT_SIZES)),
+                "ladder": "all"}
 
     def __init__(self, **options) -> None:
         super().__init__(**options)

@@ -140,12 +140,13 @@ def main(args: argparse.Namespace) -> int:
 
 def calibration_note(table) -> str:
     """One line on the calibration-ladder rows the summary leaves out (docs/calibration.md)."""
+    from ..calibration import ordered_sizes
     from ..results import on_calibration_curve
 
     ladder = table[on_calibration_curve(table)]
     if ladder.empty:
         return ""
-    sizes = sorted({str(s) for s in ladder["calibration_size"].dropna()}, key=lambda s: (s == "all", int(s) if s.isdigit() else 0))
+    sizes = ordered_sizes(ladder["calibration_size"].dropna())
     return (f"calibration ladder: {len(ladder)} more rows ({', '.join(sorted(set(ladder['alignment'])))} at K = "
             f"{', '.join(sizes)} labelled trials of the test recording), not in the summary above: "
             "`ner-bench leaderboard` gives their calibration table")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics
+from ..calibration import size_key
 from .units import means_over_units, seed_scores
 
 CURVE = ["dataset", "task", "protocol", "split", "cells", "pair_type", "decoder", "target", "metric"]
@@ -58,5 +59,5 @@ def _with_controls(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def size_order(sizes: pd.Series) -> pd.Series:
-    """Calibration sizes in numeric order, ``all`` last."""
-    return pd.to_numeric(sizes.replace("all", np.inf), errors="coerce")
+    """``sort_values`` key: calibration sizes in :func:`ner_bench.calibration.size_key` order."""
+    return sizes.map(size_key)
