@@ -46,9 +46,9 @@ def check_cebra_version() -> None:
                             f"public API), found cebra {cebra.__version__}: pip install 'cebra=={CEBRA_VERSION}'")
 
 
-class ReferenceIndexedLoader(cebra.data.ContinuousDataLoader):
-    """CEBRA's continuous loader whose batches also carry the reference indices in ``Batch.index``
-    (single-session training leaves that slot unused), so that a loss can look up the batch's labels."""
+class _ReferenceIndexed:
+    """Batches that also carry the reference indices in ``Batch.index`` (single-session training leaves
+    that slot unused), so that a loss can look up the batch's labels."""
 
     def __iter__(self):
         for _ in range(len(self)):
@@ -58,12 +58,24 @@ class ReferenceIndexedLoader(cebra.data.ContinuousDataLoader):
             yield batch
 
 
+class ReferenceIndexedLoader(_ReferenceIndexed, cebra.data.ContinuousDataLoader):
+    """CEBRA's continuous loader (positives by ``time_delta`` on labels, or by ``time`` offset alone)."""
+
+
+class ReferenceIndexedHybridLoader(_ReferenceIndexed, cebra.data.HybridDataLoader):
+    """CEBRA's hybrid loader: each reference has a ``time_delta`` positive and a time-offset positive."""
+
+
+#: how positives are drawn: cebra's ``conditional`` of the loader, and the hybrid's two at once
+POSITIVES = ("time_delta", "time", "hybrid")
+
+
 @dataclass(frozen=True)
 class TrainingSetup:
     """What both methods train with: the encoder, the loader over the training bins, the optimizer."""
 
     model: torch.nn.Module
-    loader: ReferenceIndexedLoader
+    loader: ReferenceIndexedLoader | ReferenceIndexedHybridLoader
     optimizer: torch.optim.Optimizer
 
 
@@ -77,7 +89,7 @@ def check_device(device: str) -> str:
 
 def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidden_units: int,
                model_architecture: str, iterations: int, batch_size: int, time_offset: int,
-               learning_rate: float, seed: int, device: str) -> TrainingSetup:
+               learning_rate: float, seed: int, device: str, positives: str = "time_delta") -> TrainingSetup:
     """Encoder and seeded loader: references uniform over the training bins, positives by ``time_delta``
     (query = label of the reference + a random observed change over ``time_offset`` bins, positive = the
     bin whose ``search_labels`` are nearest to the query; on the CPU found on a k-d tree, see
@@ -88,32 +100,42 @@ def make_setup(neural: np.ndarray, search_labels: np.ndarray, *, dim: int, hidde
     model = cebra.models.init(model_architecture, num_neurons=neural.shape[1], num_units=hidden_units,
                               num_output=dim).to(device)
     loader = make_loader(neural, search_labels, model, steps=iterations, batch_size=batch_size,
-                         time_offset=time_offset, seed=seed, device=device)
+                         time_offset=time_offset, seed=seed, device=device, positives=positives)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     return TrainingSetup(model=model, loader=loader, optimizer=optimizer)
 
 
 def make_loader(neural: np.ndarray, search_labels: np.ndarray, model: torch.nn.Module, *, steps: int,
-                batch_size: int, time_offset: int, seed: int, device: str) -> ReferenceIndexedLoader:
-    """The seeded ``time_delta`` loader of ``steps`` batches over these bins, configured for ``model``."""
+                batch_size: int, time_offset: int, seed: int, device: str, positives: str = "time_delta"):
+    """The seeded loader of ``steps`` batches over these bins, configured for ``model``; ``positives``:
+    ``time_delta`` (searched on ``search_labels``), ``time`` (the bin ``time_offset`` later, labels unused;
+    as in cebra, across a trial's end into the next training trial) or ``hybrid`` (one of each)."""
+    if positives not in POSITIVES:
+        raise NerBenchError(f"positives {positives!r}; expected one of {POSITIVES}")
     dataset = cebra.data.TensorDataset(np.ascontiguousarray(neural, dtype=np.float32),
                                        continuous=np.ascontiguousarray(search_labels, dtype=np.float32),
                                        device=device)
     dataset.configure_for(model)
-    loader = ReferenceIndexedLoader(dataset=dataset, num_steps=steps, batch_size=batch_size,
-                                    conditional="time_delta", time_offset=time_offset)
+    shared = dict(dataset=dataset, num_steps=steps, batch_size=batch_size, time_offset=time_offset)
+    if positives == "hybrid":
+        loader = ReferenceIndexedHybridLoader(**shared, conditional="time_delta", time_distribution="time")
+    else:
+        loader = ReferenceIndexedLoader(**shared, conditional=positives)
     seed_loader(loader, seed)
-    if device == "cpu":  # cebra's brute-force search is most of a CPU step; on a GPU it is cheap
-        loader.distribution.index = NearestLabelIndex(search_labels)
+    if positives != "time" and device == "cpu":  # cebra's brute-force search is most of a CPU step
+        searched = loader.behavior_distribution if positives == "hybrid" else loader.distribution
+        searched.index = NearestLabelIndex(search_labels)
     return loader
 
 
 def validation_batches(neural: np.ndarray, search_labels: np.ndarray, model: torch.nn.Module, *, count: int,
-                       batch_size: int, time_offset: int, seed: int, device: str) -> list:
+                       batch_size: int, time_offset: int, seed: int, device: str,
+                       positives: str = "time_delta") -> list:
     """``count`` fixed batches of held-out training bins, drawn once like the training batches (their own
     generators, seeded apart, so that the training batches are the same with or without validation)."""
     return list(make_loader(neural, search_labels, model, steps=count, batch_size=batch_size,
-                            time_offset=time_offset, seed=seed + VALIDATION_SEED_OFFSET, device=device))
+                            time_offset=time_offset, seed=seed + VALIDATION_SEED_OFFSET, device=device,
+                            positives=positives))
 
 
 #: the validation batches' generators are seeded this far from the training ones
@@ -167,11 +189,18 @@ def train_until_plateau(solver: "cebra.solver.Solver", loader: ReferenceIndexedL
             "stopped_on_plateau": stopped}
 
 
-def seed_loader(loader: cebra.data.ContinuousDataLoader, seed: int) -> None:
-    """cebra 0.6.1 seeds its samplers from the OS (``Generator.seed()``): reseed them from ``seed``."""
+def seed_loader(loader, seed: int) -> None:
+    """cebra 0.6.1 seeds its samplers from the OS (``Generator.seed()``): reseed them from ``seed``. The
+    ``time_delta`` distribution draws from its own generator and its prior's; the time-contrastive one from
+    its own (the hybrid's, which draws the references, is seeded like the continuous loader's prior)."""
+    if isinstance(loader, cebra.data.HybridDataLoader):
+        loader.behavior_distribution.generator.manual_seed(seed)
+        loader.time_distribution.generator.manual_seed(seed + 1)
+        return
     distribution = loader.distribution
     distribution.generator.manual_seed(seed)
-    distribution.prior.generator.manual_seed(seed + 1)
+    if hasattr(distribution, "prior"):
+        distribution.prior.generator.manual_seed(seed + 1)
 
 
 def train(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader) -> dict:

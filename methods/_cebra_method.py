@@ -34,6 +34,9 @@ class CebraEncoderMethod(Method):
                "converged": {"iterations": 20000, "early_stopping": True}}
     #: fixed batches of held-out training bins each validation averages over
     VALIDATION_BATCHES = 4
+    #: how positives are drawn (``_cebra_common.POSITIVES``): by ``time_delta`` on the labels, by ``time``
+    #: offset alone, or ``hybrid`` (both, two losses)
+    positives = "time_delta"
 
     def search_labels(self, labels: np.ndarray) -> np.ndarray:
         """The label columns the ``time_delta`` positive search uses."""
@@ -60,7 +63,7 @@ class CebraEncoderMethod(Method):
                                   hidden_units=p["hidden_units"], model_architecture=p["model"],
                                   iterations=p["iterations"], batch_size=p["batch_size"],
                                   time_offset=p["time_offset"], learning_rate=p["learning_rate"], seed=seed,
-                                  device=device)
+                                  device=device, positives=self.positives)
         solver = self.make_solver(setup, labels, device)
         with common.torch_threads(p["threads"]):
             if held_out is None:
@@ -87,7 +90,8 @@ class CebraEncoderMethod(Method):
         labels = held_out.labels.astype(np.float32)
         batches = common.validation_batches(held_out.neural, self.search_labels(labels), setup.model,
                                             count=self.VALIDATION_BATCHES, batch_size=p["batch_size"],
-                                            time_offset=p["time_offset"], seed=seed, device=device)
+                                            time_offset=p["time_offset"], seed=seed, device=device,
+                                            positives=self.positives)
         validate = lambda: np.mean([self.validation_loss(solver, batch, labels) for batch in batches])  # noqa: E731
         return common.train_until_plateau(solver, setup.loader, validate, every=p["validation_every"],
                                           patience=p["patience"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ner_bench import NerBenchError
 from ner_bench.builtins.methods._cebra_method import CebraEncoderMethod
 
 if TYPE_CHECKING:
@@ -41,3 +42,45 @@ class CEBRA16(CEBRA):
     name = "cebra-16"
     description = "CEBRA as published, 16-D output (the paper's kNN comparison)"
     defaults = {**CEBRA.defaults, "dim": 16}
+
+
+class CEBRATime(CEBRA):
+    """Self-supervised CEBRA: the positive of a reference is the bin ``time_offset`` later; no behaviour is
+    used (cebra's ``conditional='time'``), so it runs on recordings without behaviour too."""
+
+    name = "cebra-time"
+    description = ("CEBRA-time (self-supervised): the same encoder and InfoNCE, positives by time offset "
+                   "alone, no behaviour; 3-D")
+    supervised = False
+    positives = "time"
+
+
+class CEBRAHybrid(CEBRA):
+    """CEBRA-hybrid as cebra's ``hybrid=True`` builds it: every reference gets a behaviour positive
+    (``time_delta`` on ``[10*vx, 10*vy, theta]``) and a time-offset positive; the loss is the sum of the
+    two InfoNCE terms, the behaviour term on the first ``behavior_dims`` output dimensions and the time
+    term on all of them (cebra's ``overlapping`` mode; with the 3-D output, both on all three). The
+    embedding is the encoder's whole output."""
+
+    name = "cebra-hybrid"
+    description = ("CEBRA-hybrid: behaviour (time_delta) and time-offset positives, summed InfoNCE losses "
+                   "(cebra's hybrid=True); 3-D")
+    positives = "hybrid"
+    defaults = {**CEBRA.defaults, "behavior_dims": 3}
+    minimums = {"behavior_dims": 1}
+
+    def make_solver(self, setup: TrainingSetup, labels: np.ndarray, device: str) -> cebra.solver.Solver:
+        import cebra.models
+        import cebra.solver
+
+        if self.params["behavior_dims"] > self.params["dim"]:
+            raise NerBenchError(f"method {self.name!r}: behavior_dims={self.params['behavior_dims']} exceeds "
+                                f"dim={self.params['dim']}")
+        criterion = cebra.models.FixedCosineInfoNCE(temperature=self.params["temperature"]).to(device)
+        return cebra.solver.init("single-session-hybrid", model=setup.model, criterion=criterion,
+                                 optimizer=setup.optimizer, num_behavior_features=self.params["behavior_dims"],
+                                 ignore_deprecation_warning=True, tqdm_on=False)
+
+    def validation_loss(self, solver: cebra.solver.Solver, batch, labels: np.ndarray) -> float:
+        behavior, time = solver._inference(batch)
+        return float(sum(solver.criterion(p.reference, p.positive, p.negative)[0] for p in (behavior, time)))

@@ -22,6 +22,7 @@ from .run_folder import RunFolder, canonical_params, parse_params, read_table
 from .results import on_calibration_curve
 from .statistics import DEFAULT_ALPHA, leaderboard_tables, pair_scores, prepare, time_course, unit_scores
 from .statistics.calibration import calibration_table
+from .statistics.shuffle_controls import shuffle_table
 from .anchored_trajectories import EmbeddedRecording
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Leaderboard:
     unit_scores: pd.DataFrame  # one row per independent unit (test session): what the tests compare
     pair_scores: pd.DataFrame  # one row per (train, test) recording pair: the decoding matrices
     calibration: pd.DataFrame = field(default_factory=pd.DataFrame)  # score against calibration size K
+    shuffle_controls: pd.DataFrame = field(default_factory=pd.DataFrame)  # each method beside its shuffled control
     figures: list = field(default_factory=list)  # FigureRecord, paths relative to ``out``
     out: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -143,6 +145,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         step(f"time course, unit and pair scores; calibration table of {int(curve.sum())} rows")
         board = Leaderboard(table, summary, pairwise, time_course(main), unit_scores(main), pair_scores(main),
                             calibration_table(table[curve]))
+        board.shuffle_controls = shuffle_table(board.unit_scores, main)
         if summary.empty:
             board.notes.append("no successful scalar result rows: nothing to rank")
         if out is None:
@@ -156,6 +159,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board.unit_scores.to_csv(board.out / "unit_scores.csv", index=False)
         if len(board.calibration):
             board.calibration.to_csv(board.out / "calibration.csv", index=False)
+        if len(board.shuffle_controls):
+            board.shuffle_controls.to_csv(board.out / "shuffle_controls.csv", index=False)
         step("preparing figures" if figures else "no figures")
         if figures:
             _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
@@ -163,7 +168,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         from .report import write_report
 
         write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha,
-                     notes=board.notes, calibration=board.calibration)
+                     notes=board.notes, calibration=board.calibration,
+                     shuffle_controls=board.shuffle_controls)
         step("done")
     log.info("leaderboard written to %s", board.out)
     return board

@@ -136,7 +136,7 @@ def _fit_and_embed(method: Method, train: Recording, recording: Recording, seed:
         return None, 0.0, error
     seed_everything(seed)
     started = time.perf_counter()
-    _, error = _attempt(lambda: method.fit(train, seed=seed, device="cpu"))
+    _, error = _attempt(lambda: method.fit_as_run(train, seed=seed, device="cpu"))
     seconds = time.perf_counter() - started
     if error:
         results.append(CheckResult("fit", FAIL, error))
@@ -173,7 +173,7 @@ def _same_seed(cls: type[Method], budget: str, given: dict, train: Recording, re
         method = cls(budget=budget, **given)
         method.prepare()
         seed_everything(seed)
-        method.fit(train, seed=seed, device="cpu")
+        method.fit_as_run(train, seed=seed, device="cpu")
         return np.asarray(method.transform(recording))
 
     second, error = _attempt(refit)

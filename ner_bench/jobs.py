@@ -163,7 +163,7 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
                 on_start()
             started = time.perf_counter()
             recording = job.recording.read_only()  # a method writing into its input fails, alone
-            method.fit(job.split.train(recording), seed=job.seed, device=job.device)
+            method.fit_as_run(job.split.train(recording), seed=job.seed, device=job.device)
             fitted = time.perf_counter()
             raw = method.transform(recording)
             transformed = time.perf_counter()

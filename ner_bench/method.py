@@ -16,6 +16,8 @@ import numpy as np
 from .errors import NerBenchError
 from .options import BUDGETS, coerce, merged_minimums, resolve
 from .recording import Recording
+from .shuffle_controls import PARAMETER as SHUFFLE_PARAMETER
+from .shuffle_controls import shuffle_parameter, shuffled_training
 
 __all__ = ["BUDGETS", "MIN_TRIALS_PER_CONDITION", "Method", "coerce", "resolve_params"]
 
@@ -239,6 +241,12 @@ class Method(ABC):
         ner_bench.errors.NerBenchError: method 'pca': transform called before fit
         """
 
+    def fit_as_run(self, train: Recording, *, seed: int, device: str = "cpu") -> "Method":
+        """``fit`` as the runner calls it: on the training trials as the ``shuffled`` control (a parameter of
+        every supervised method, ``ner[shuffled=trials]``; :mod:`ner_bench.shuffle_controls`) leaves them."""
+        return self.fit(shuffled_training(train, self.params.get(SHUFFLE_PARAMETER, "none"), seed), seed=seed,
+                        device=device)
+
     def training_summary(self) -> str:
         """A short, deterministic account of how the last ``fit`` trained (e.g. iterations run and why it
         stopped), shown in the results' ``training`` column; empty by default."""
@@ -363,5 +371,7 @@ def resolve_params(cls: type[Method], given: dict[str, Any], budget: str) -> dic
     >>> resolve_params(DPCA, {"dim": "2"}, "quick")
     {'dim': 2, 'regularizer': 'auto', 'cv_repeats': 1}
     """
-    return resolve("method", cls.name, cls.defaults, given, budgets=cls.budgets, budget=budget,
-                   minimums=merged_minimums(cls))
+    given, shuffle = shuffle_parameter(cls.name, cls.supervised, given)
+    params = resolve("method", cls.name, cls.defaults, given, budgets=cls.budgets, budget=budget,
+                     minimums=merged_minimums(cls))
+    return {**params, SHUFFLE_PARAMETER: shuffle} if shuffle != "none" else params

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import threads
 
-PACKAGES = ("ner-bench", "numpy", "scipy", "scikit-learn", "pandas", "torch", "cebra", "umap-learn", "dPCA")
+PACKAGES = ("ner-bench", "numpy", "scipy", "scikit-learn", "pandas", "torch", "cebra", "umap-learn", "dPCA",
+            "elephant", "PSID")
 
 
 def versions() -> dict[str, str]:

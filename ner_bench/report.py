@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration_report import calibration_section
+from .shuffle_controls_report import shuffle_section
 from .protocol import PROTOCOLS
 from .results import HEADLINE
 from .labels import metric_label
@@ -82,7 +83,7 @@ SORT_JS = """
 
 def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairwise: pd.DataFrame,
                  figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = (),
-                 calibration: pd.DataFrame | None = None) -> Path:
+                 calibration: pd.DataFrame | None = None, shuffle_controls: pd.DataFrame | None = None) -> Path:
     """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
     body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
             f"({int((results['status'] == 'failed').sum())} failed, "
@@ -97,6 +98,8 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
         body.append(_table_section(key, summary, pairwise, key in with_figures))
         if calibration is not None and len(calibration):
             body.append(calibration_section(calibration, key, _table))
+        if shuffle_controls is not None and len(shuffle_controls):
+            body.append(shuffle_section(shuffle_controls, key, _table))
     body.append(protocol_box(results, notes))
     if with_figures or trajectories:
         body.append("<h2 id='figures'>Figures</h2><p class=muted>Held-out test trials; colours: one per method, the "

@@ -9,6 +9,7 @@ from .jobs import FAILED, OK, SKIPPED
 from .pairs import pair_type
 from .protocol import Protocol
 from .run_folder.params import canonical_params
+from .statistics.table import method_labels
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
@@ -79,6 +80,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Mean test-trial score per task x pair type x method over units and seeds, for the headline metrics
     (the decoder is in each column's name); a pair task's same-recording rows (its diagonal) are a row of
     their own. A task with none of the headline metrics still gets its rows (with its counts)."""
+    if "method_params" in table:  # variants of one method (budgets, shuffle controls) apart
+        table = table.assign(method=method_labels(table.assign(method_params=table["method_params"].fillna("{}"))))
     ok = table[(table["status"] == OK) & (table["split"] == "test") & ~on_calibration_curve(table)]
     keys = ["task", "pair_type", "method"]
     parts = []

@@ -166,8 +166,9 @@ def training_note(table, method_classes: dict) -> str:
         length_keys = sorted({key for overrides in cls.budgets.values() for key in overrides})
         changed = [f"{key} {params[key]} (published {published[key]})" for key in length_keys
                    if key in params and params[key] != published.get(key)]
-        if changed:
-            differences.setdefault(", ".join(changed), []).append(name)
+        names = differences.setdefault(", ".join(changed), []) if changed else []
+        if changed and name not in names:
+            names.append(name)
     if not differences:
         return ""
     parts = [f"{', '.join(names)}: {changed}" for changed, names in differences.items()]

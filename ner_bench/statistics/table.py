@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NerBenchError
+from ..shuffle_controls import PARAMETER as SHUFFLE_PARAMETER
 
 SAME, DIFFERENT = "same recording", "different recordings"
 FAMILY = ["dataset", "task", "protocol", "split", "cells", "pair_type", "alignment", "decoder", "target", "metric"]
@@ -52,10 +53,14 @@ def prepare(results: pd.DataFrame, source: str = "results") -> pd.DataFrame:
     return table
 
 
+#: parameters a label always shows: a shuffled control must never pass for its method, even alone
+ALWAYS_SHOWN = {SHUFFLE_PARAMETER}
+
+
 def method_labels(table: pd.DataFrame) -> pd.Series:
     """``method`` alone, or ``method[k=v,...]`` with the parameters that differ between variants of one
-    method present in the same table (e.g. two iteration budgets); a variant's own ``label`` parameter,
-    when given, is used as it is."""
+    method present in the same table (e.g. two iteration budgets) and those in :data:`ALWAYS_SHOWN`; a
+    variant's own ``label`` parameter, when given, is used as it is."""
     labels = table["method"].astype(str).copy()
     for method, rows in table.groupby("method", sort=False):
         variants = rows["method_params"].unique()
@@ -64,14 +69,13 @@ def method_labels(table: pd.DataFrame) -> pd.Series:
             for variant, label in own.items():
                 labels[rows.index[rows["method_params"] == variant]] = str(label)
             continue
-        if len(variants) < 2:
-            continue
         parsed = {v: _params(v) for v in variants}
         keys = sorted({k for p in parsed.values() for k in p})
-        differing = [k for k in keys if len({json.dumps(p.get(k), sort_keys=True) for p in parsed.values()}) > 1]
+        differing = [k for k in keys if k in ALWAYS_SHOWN
+                     or len({json.dumps(p.get(k), sort_keys=True) for p in parsed.values()}) > 1]
         for variant, params in parsed.items():
-            shown = ",".join(f"{k}={params.get(k)}" for k in differing)
-            labels[rows.index[rows["method_params"] == variant]] = f"{method}[{shown}]"
+            shown = ",".join(f"{k}={params[k]}" for k in differing if k in params)  # absent: the default
+            labels[rows.index[rows["method_params"] == variant]] = f"{method}[{shown}]" if shown else method
     return labels
 
 

@@ -33,8 +33,9 @@ ALWAYS_KEPT = {"pip", "setuptools", "wheel", "ner-bench"}  # present in any virt
 
 #: the optional package (top-level module) each built-in method needs to fit; the others need the base only.
 #: Tests over many methods skip one with ``pytest.importorskip(METHOD_MODULES[name])``.
-METHOD_MODULES = {"ner": "cebra", "cebra": "cebra", "cebra-16": "cebra", "umap": "umap", "umap-label": "umap",
-                  "dpca": "dPCA", "pivae": "torch", "pivae-posterior": "torch"}
+METHOD_MODULES = {"ner": "cebra", "cebra": "cebra", "cebra-16": "cebra", "cebra-time": "cebra",
+                  "cebra-hybrid": "cebra", "umap": "umap", "umap-label": "umap", "dpca": "dPCA", "pivae": "torch",
+                  "pivae-posterior": "torch", "gpfa": "elephant", "psid": "PSID"}
 
 
 def canonical(name: str) -> str:

@@ -1,0 +1,44 @@
+"""The shuffle-control table of ``index.html``: per pair type, each supervised method's headline scores
+beside its shuffled control's, with the methods whose control comes near them flagged."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .labels import metric_label
+from .results import HEADLINE
+from .statistics.shuffle_controls import NEAR
+
+FLAG = "⚠ control near the method"
+
+
+def shuffle_section(shuffle: pd.DataFrame, key: tuple[str, str, str], table) -> str:
+    """HTML for one dataset x task x protocol; ``table(kind, header, rows)`` draws a sortable table."""
+    dataset, task, protocol = key
+    rows = shuffle[(shuffle["dataset"] == dataset) & (shuffle["task"] == task) & (shuffle["protocol"] == protocol)
+                   & (shuffle["split"] == "test")]
+    rows = rows[[tuple(r) in set(HEADLINE) for r in rows[["decoder", "target", "metric"]].itertuples(index=False)]]
+    if rows.empty:
+        return ""
+    header = [("pair type", True), ("alignment", True), ("metric", True), ("method", True), ("control", True),
+              ("method", False), ("control", False), ("gap", False), ("", True)]
+    out = []
+    for row in rows.sort_values(["pair_type", "alignment", "metric", "method", "control"]).itertuples(index=False):
+        out.append(f"<tr><td class=text>{_esc(row.pair_type)}</td><td class=text>{_esc(row.alignment)}</td>"
+                   f"<td class=text>{_esc(metric_label(row.decoder, row.target, row.metric))}</td>"
+                   f"<td class=text>{_esc(row.method)}</td><td class=text>{_esc(row.control)}</td>"
+                   + "".join(f"<td data-sort='{v!r}'>{v:.3f}</td>" for v in (row.method_mean, row.control_mean,
+                                                                             row.gap))
+                   + f"<td class=text>{FLAG if row.flagged else ''}</td></tr>")
+    guide = ("<h4>shuffle controls · test trials</h4><p class=muted>Each supervised method beside the same method "
+             "trained on shuffled training data (<code>shuffled=trials</code>: behaviour moved across whole "
+             "trials; <code>shuffled=time</code>: neural rows permuted in time), means over the test sessions "
+             f"both have. Gap: method minus control in the metric's better direction; flagged when it is "
+             f"below {NEAR:.0%} of the method's own score. All numbers: shuffle_controls.csv.</p>")
+    return guide + table("shuffle", header, out)
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
