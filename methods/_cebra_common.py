@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -203,10 +204,15 @@ def seed_loader(loader, seed: int) -> None:
         distribution.prior.generator.manual_seed(seed + 1)
 
 
-def train(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader) -> dict:
-    """Run the solver over the loader; returns the first and last loss and the steps per second."""
+def train(solver: "cebra.solver.Solver", loader: ReferenceIndexedLoader,
+          after_step: Callable[[int], None] | None = None) -> dict:
+    """Run the solver over the loader; returns the first and last loss and the steps per second.
+    ``after_step(n)`` is called once n steps are done, for every n (checkpoints)."""
     started = time.perf_counter()
-    solver.fit(loader)
+    if after_step is None:
+        solver.fit(loader)
+    else:  # cebra calls the hook after step index i, i.e. once i + 1 steps are done
+        solver.fit(loader, save_frequency=1, save_hook=lambda index, _solver: after_step(index + 1))
     seconds = time.perf_counter() - started
     history = solver.history
     summary = {"first_loss": float(history[0]) if history else float("nan"),

@@ -37,6 +37,8 @@ class CebraEncoderMethod(Method):
     #: how positives are drawn (``_cebra_common.POSITIVES``): by ``time_delta`` on the labels, by ``time``
     #: offset alone, or ``hybrid`` (both, two losses)
     positives = "time_delta"
+    #: a fit's first n iterations are its n-iteration fit (seeded loader, Adam, no schedule): checkpoints
+    length_parameter = "iterations"
 
     def search_labels(self, labels: np.ndarray) -> np.ndarray:
         """The label columns the ``time_delta`` positive search uses."""
@@ -65,13 +67,25 @@ class CebraEncoderMethod(Method):
                                   time_offset=p["time_offset"], learning_rate=p["learning_rate"], seed=seed,
                                   device=device, positives=self.positives)
         solver = self.make_solver(setup, labels, device)
+        self.model_, self.device_ = setup.model, device  # set first: a checkpoint embeds while training
         with common.torch_threads(p["threads"]):
             if held_out is None:
-                self.training_ = common.train(solver, setup.loader)
+                self.training_ = common.train(solver, setup.loader, self._after_step(solver))
             else:
                 self.training_ = self._train_with_validation(solver, setup, held_out, seed, device)
-        self.model_, self.device_ = setup.model, device
         return self
+
+    def _after_step(self, solver):
+        """The training loop's hook at checkpoints: embed, then put the encoder back in training mode."""
+        if not self.checkpoints:
+            return None
+
+        def reached(steps: int) -> None:
+            if steps in self.checkpoints:
+                self.checkpoint_reached(steps)
+                solver.model.train()
+
+        return reached
 
     def _validation_split(self, train: Recording) -> tuple[Recording, Recording | None]:
         """(trials to train on, held-out training trials to validate on, or None without early stopping)."""

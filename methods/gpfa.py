@@ -17,6 +17,9 @@ behaviour).
 
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 
 from ner_bench import Method, NerBenchError, Recording
@@ -39,10 +42,11 @@ class GPFA(Method):
         p = self.params
         self.kept_ = train.neural.std(axis=0) > 0
         sequences = self._sequences(train)
-        self.model_, self.fit_info_ = gpfa_core.fit(
-            seqs_train=sequences, x_dim=p["dim"], bin_width=train.bin_size * 1000.0, min_var_frac=p["min_var_frac"],
-            em_tol=p["em_tol"], em_max_iters=p["em_max_iters"], tau_init=p["tau_init_ms"], eps_init=p["eps_init"],
-            freq_ll=5, verbose=False)
+        with contextlib.redirect_stdout(io.StringIO()):  # elephant prints its progress even when not verbose
+            self.model_, self.fit_info_ = gpfa_core.fit(
+                seqs_train=sequences, x_dim=p["dim"], bin_width=train.bin_size * 1000.0,
+                min_var_frac=p["min_var_frac"], em_tol=p["em_tol"], em_max_iters=p["em_max_iters"],
+                tau_init=p["tau_init_ms"], eps_init=p["eps_init"], freq_ll=5, verbose=False)
         return self
 
     def transform(self, recording: Recording) -> np.ndarray:
@@ -55,8 +59,8 @@ class GPFA(Method):
 
     def training_summary(self) -> str:
         info = getattr(self, "fit_info_", None) or {}
-        iterations = len(info.get("log_likelihoods", []) or [])
-        return f"{iterations} EM iterations recorded (of at most {self.params['em_max_iters']})" if iterations else ""
+        iterations = len(info.get("iteration_time", []) or [])
+        return f"{iterations} of at most {self.params['em_max_iters']} EM iterations" if iterations else ""
 
     def _sequences(self, recording: Recording) -> np.ndarray:
         """elephant's trial records: per trial its number of bins ``T`` and ``y`` (neurons x bins)."""

@@ -51,6 +51,18 @@ class Alignment:
             return values  # untouched, so that an identity alignment changes nothing, not even the dtype
         return (np.asarray(values, dtype=float) - self.source_offset) @ self.rotation + self.target_offset
 
+    def invert(self, values: np.ndarray) -> np.ndarray:
+        """Values of the target's space carried back into the source's (an isometry's inverse: the
+        rotation's transpose)."""
+        if self.is_identity:
+            return values
+        return (np.asarray(values, dtype=float) - self.target_offset) @ self.rotation.T + self.source_offset
+
+    @property
+    def is_isometry(self) -> bool:
+        """An orthogonal rotation (reflections included): it keeps distances, hence neighbours."""
+        return np.allclose(self.rotation @ self.rotation.T, np.eye(len(self.rotation)), atol=1e-9)
+
     @property
     def is_identity(self) -> bool:
         return (np.array_equal(self.rotation, np.eye(len(self.rotation))) and not self.source_offset.any()

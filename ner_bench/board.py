@@ -21,6 +21,7 @@ from .row_identity import duplicated_rows
 from .run_folder import RunFolder, canonical_params, parse_params, read_table
 from .results import on_calibration_curve
 from .statistics import DEFAULT_ALPHA, leaderboard_tables, pair_scores, prepare, time_course, unit_scores
+from .statistics.budget_curve import budget_curve_table
 from .statistics.calibration import calibration_table
 from .statistics.shuffle_controls import shuffle_table
 from .anchored_trajectories import EmbeddedRecording
@@ -41,6 +42,7 @@ class Leaderboard:
     pair_scores: pd.DataFrame  # one row per (train, test) recording pair: the decoding matrices
     calibration: pd.DataFrame = field(default_factory=pd.DataFrame)  # score against calibration size K
     shuffle_controls: pd.DataFrame = field(default_factory=pd.DataFrame)  # each method beside its shuffled control
+    budget_curve: pd.DataFrame = field(default_factory=pd.DataFrame)  # score against training length
     figures: list = field(default_factory=list)  # FigureRecord, paths relative to ``out``
     out: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -146,6 +148,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         board = Leaderboard(table, summary, pairwise, time_course(main), unit_scores(main), pair_scores(main),
                             calibration_table(table[curve]))
         board.shuffle_controls = shuffle_table(board.unit_scores, main)
+        board.budget_curve = budget_curve_table(board.unit_scores, main)
         if summary.empty:
             board.notes.append("no successful scalar result rows: nothing to rank")
         if out is None:
@@ -161,6 +164,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
             board.calibration.to_csv(board.out / "calibration.csv", index=False)
         if len(board.shuffle_controls):
             board.shuffle_controls.to_csv(board.out / "shuffle_controls.csv", index=False)
+        if len(board.budget_curve):
+            board.budget_curve.to_csv(board.out / "budget_curve.csv", index=False)
         step("preparing figures" if figures else "no figures")
         if figures:
             _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
@@ -169,7 +174,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
 
         write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha,
                      notes=board.notes, calibration=board.calibration,
-                     shuffle_controls=board.shuffle_controls)
+                     shuffle_controls=board.shuffle_controls, budget_curve=board.budget_curve)
         step("done")
     log.info("leaderboard written to %s", board.out)
     return board
@@ -193,14 +198,17 @@ def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, a
     except ImportError as error:
         raise NerBenchError(f"figures need matplotlib and seaborn ({error}): pip install 'ner-bench[report]', "
                             "or pass --no-figures") from None
-    from .calibration_figures import calibration_specs
+    from .budget_curve_figures import budget_curve_specs
+    from .calibration_figures import calibration_matrix_specs, calibration_specs
     from .figures import board_colors
 
     step("aligning latent trajectories" if trajectories else "no trajectories")
     extra = _trajectory_specs(board, results, embeddings, dataset, data_dir, plugins, anchor, seed) if trajectories \
         else []
     colors = board_colors(board.summary, board.time_course, board.calibration)
-    extra = calibration_specs(board.calibration, colors) + extra
+    ladder = board.results[on_calibration_curve(board.results)]
+    extra = (calibration_specs(board.calibration, colors) + calibration_matrix_specs(ladder)
+             + budget_curve_specs(board.budget_curve) + extra)
     step(f"drawing {'figures and trajectories' if extra else 'figures'} in {jobs} process{'es' if jobs > 1 else ''}")
     board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
                              board.out / "figures", board.out, jobs=jobs, extra=extra, colors=colors)

@@ -12,6 +12,10 @@ alignment with a mode:
 - ``moments`` (``unsupervised``): centring and whitening, B's calibration bins given A's training mean and
   covariance (``x -> (x - m_B) C_B^-1/2 C_A^1/2 + m_A``); no labels. Both covariances are Ledoit-Wolf
   shrunk, so that a 16-D embedding seen on 8 trials does not blow up.
+- ``axes`` (``unsupervised``): a label-free orthogonal map, B's principal axes (of its calibration bins)
+  turned onto A's (of its training bins) in order of variance, each axis's sign set so that the third
+  moments along it agree; B's block mean onto A's. It fits only where the axes are identifiable: each
+  variance at least ``AXES_SEPARATION`` times the next on both sides (else no rows at that K, logged).
 - ``procrustes`` (``supervised``): one orthogonal Procrustes map between the centred, stacked direction
   averages of B's K labelled calibration trials and of A's training trials (at K = all, the strict
   protocol's ``train-procrustes`` with the roles of A and B swapped). An isometry: nothing to regularise.
@@ -45,12 +49,15 @@ from .trajectories import direction_averages, stacked
 DEFAULT_SIZES = (0, 8, 16, 32, 64, "all")
 #: dimension CCA works in: embeddings wider than this are reduced to their top principal components first
 CCA_DIM = 10
-RUNGS = {"none": "none", "centre": "unsupervised", "moments": "unsupervised", "procrustes": "supervised",
+#: how far apart consecutive principal variances must be for the ``axes`` rung to pair the axes
+AXES_SEPARATION = 1.05
+RUNGS = {"none": "none", "centre": "unsupervised", "moments": "unsupervised", "axes": "unsupervised",
+         "procrustes": "supervised",
          "cca": "supervised", "published": "oracle", "refit": "control", "ceiling": "control"}
 DEFAULT_RUNGS = tuple(RUNGS)
 #: rungs that use B's labels, and those that fit at every K (the rest: once)
 LABELLED = {"procrustes", "cca", "published", "refit", "ceiling"}
-AT_EVERY_SIZE = {"centre", "moments", "procrustes", "cca", "refit"}
+AT_EVERY_SIZE = {"centre", "moments", "axes", "procrustes", "cca", "refit"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +145,31 @@ def _matrix_power(covariance: np.ndarray, power: float) -> np.ndarray:
     return (vectors * values ** power) @ vectors.T
 
 
+def axes_map(source: EmbeddedTrials, calibration: EmbeddedTrials) -> TargetMap:
+    """B's principal axes onto A's, in order of variance, signs matched by third moments; no labels."""
+    axes_a, mean_a = _signed_axes(np.asarray(source.values, float), source.recording.id)
+    axes_b, mean_b = _signed_axes(np.asarray(calibration.values, float), calibration.recording.id)
+    return TargetMap(axes_b @ axes_a.T, mean_b, mean_a)
+
+
+def _signed_axes(values: np.ndarray, recording: str) -> tuple[np.ndarray, np.ndarray]:
+    """(dim x dim) principal axes as columns, largest variance first, each pointing where the values'
+    third moment along it is positive; and the mean. Refused when two variances are too close to tell the
+    axes apart."""
+    mean = values.mean(axis=0)
+    centred = values - mean
+    variances, axes = np.linalg.eigh(np.cov(centred, rowvar=False).reshape(values.shape[1], -1))
+    variances, axes = variances[::-1], axes[:, ::-1]
+    ratios = variances[:-1] / np.maximum(variances[1:], 1e-300)
+    if (ratios < AXES_SEPARATION).any():
+        worst = int(np.argmin(ratios))
+        raise NerBenchError(f"axes alignment of {recording!r}: principal variances {variances[worst]:.4g} and "
+                            f"{variances[worst + 1]:.4g} are within {AXES_SEPARATION:g}x of each other; their "
+                            "axes cannot be told apart without labels")
+    skew = ((centred @ axes) ** 3).mean(axis=0)
+    return axes * np.where(skew < 0, -1.0, 1.0), mean
+
+
 def procrustes_map(source: EmbeddedTrials, calibration: EmbeddedTrials) -> TargetMap:
     """Orthogonal Procrustes from B's calibration direction averages onto A's training ones (centred)."""
     averages_a = direction_averages(source.values, source.recording)
@@ -203,4 +235,5 @@ def published_map(source: Embedding, target: Embedding) -> TargetMap:
 
 
 #: the alignments fitted on the calibration block, by rung name
-MAPS_BY_NAME = {"centre": centre_map, "moments": moments_map, "procrustes": procrustes_map, "cca": cca_map}
+MAPS_BY_NAME = {"centre": centre_map, "moments": moments_map, "axes": axes_map, "procrustes": procrustes_map,
+                "cca": cca_map}

@@ -97,3 +97,33 @@ def calibration_specs(calibration: pd.DataFrame, colors: Mapping[str, tuple]) ->
                  f"{metric_label(info['decoder'], info['target'], info['metric'])}")
         specs.append(FigureSpec("calibration", title, info, calibration_figure, (part, colors, title)))
     return specs
+
+
+#: the calibration size K of the session x session matrices (the leaderboard's ``calibration_k``)
+MATRIX_SIZE = "16"
+
+
+def calibration_matrix_specs(ladder: pd.DataFrame, size: str = MATRIX_SIZE) -> list[FigureSpec]:
+    """Train x test recording matrices of the ladder at calibration size ``size``: one figure per task,
+    pair type and rung fitted at that K, a panel per method, for the first headline metric (velocity R^2
+    of the linear decoder, test trials)."""
+    from .figures import matrix_figure
+    from .statistics import pair_scores
+
+    decoder, target, metric = HEADLINE[0]
+    rows = ladder[(ladder["calibration_size"].astype(str) == str(size)) & ladder["split"].isin(FIGURE_SPLITS)
+                  & (ladder["decoder"] == decoder) & (ladder["target"] == target) & (ladder["metric"] == metric)
+                  & (ladder["status"] == "ok")]
+    if rows.empty:
+        return []
+    scores = pair_scores(rows)
+    keys = ["dataset", "task", "protocol", "split", "pair_type", "alignment"]
+    specs = []
+    for key, part in scores.groupby(keys, sort=True):
+        info = dict(zip(keys, key))
+        methods = sorted(part["method_label"].unique())
+        title = (f"{title_of(info)} · calibration K = {size} · {info['alignment']} ({RUNGS[info['alignment']]})\n"
+                 f"{metric_label(decoder, target, metric)}")
+        specs.append(FigureSpec("calibration_matrix", title, {**info, "calibration_size": str(size)}, matrix_figure,
+                                (part, methods, title)))
+    return specs

@@ -18,8 +18,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .errors import NerBenchError
-from .knn import neighbour_predictions, published_folds, search_ks, trial_block_folds
+from .knn import trial_block_folds
 from .protocol import Protocol
+from .source_neighbours import source_neighbours
 from .threads import limited
 from .task import EmbeddedTrials
 
@@ -179,29 +180,23 @@ def predicted_by(model, score_on: dict[str, EmbeddedTrials]) -> dict[str, np.nda
     return {split: model.predict(data.values) for split, data in score_on.items()}
 
 
-def knn_decoders(fit_on: EmbeddedTrials, protocol: Protocol, search_on: EmbeddedTrials | None = None
-                 ) -> FittedDecoder:
+def knn_decoders(fit_on: EmbeddedTrials, protocol: Protocol, search_on: EmbeddedTrials | None = None,
+                 query_map: Callable[[np.ndarray], np.ndarray] | None = None) -> FittedDecoder:
     """kNN regressor to velocity and kNN direction classifier, k chosen by a 5-fold grid search over
     ``protocol.knn_grid`` on ``search_on`` (default ``fit_on``; pass the unaligned training trials when
-    ``fit_on`` is a rotated copy of them: the search sees only distances, so the result is the same)."""
-    search_on = fit_on if search_on is None else search_on
-    values, recording, grid = search_on.values, search_on.recording, protocol.knn_grid
-    velocity, direction = (recording.velocity, False), (recording.direction, True)
-    if protocol.knn_folds == "published":
-        (velocity_search,) = search_ks(values, [velocity], published_folds(recording.velocity, False), grid)
-        (direction_search,) = search_ks(values, [direction], published_folds(recording.direction, True), grid)
-    else:  # the same folds for both decoders: one neighbour query per fold serves both
-        velocity_search, direction_search = search_ks(values, [velocity, direction],
-                                                      trial_block_folds(recording.trial), grid)
-    k_velocity, k_direction = velocity_search.best_k, direction_search.best_k
+    ``fit_on`` is a rotated copy of them: the search sees only distances, so the result is the same), built
+    once per content (``source_neighbours.py``). ``query_map`` maps the scored embeddings into
+    ``fit_on``'s space first (the inverse of an isometric alignment)."""
+    neighbours = source_neighbours(fit_on, protocol, search_on)
+    note_velocity, note_direction = f"k={neighbours.k_velocity}", f"k={neighbours.k_direction}"
 
     def score(score_on: dict[str, EmbeddedTrials]) -> list[dict]:
-        predicted = neighbour_predictions(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
-                                          k_velocity, k_direction, {split: d.values for split, d in score_on.items()})
+        predicted = {split: neighbours.predict(query_map(d.values) if query_map else d.values)
+                     for split, d in score_on.items()}
         velocity_predictions = {split: v for split, (v, _) in predicted.items()}
         direction_predictions = {split: d for split, (_, d) in predicted.items()}
-        return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=f"k={k_velocity}")
-                + direction_accuracy_rows("knn", direction_predictions, score_on, note=f"k={k_direction}"))
+        return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=note_velocity)
+                + direction_accuracy_rows("knn", direction_predictions, score_on, note=note_direction))
 
     return FittedDecoder(score)
 

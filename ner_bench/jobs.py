@@ -12,6 +12,7 @@ error text. A job does not store itself: whoever runs it hands the outcome to th
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -74,6 +75,10 @@ class FitJob:
     prepare_group: str = ""
     #: what of the method's code the fit depends on (``provenance.code_identity``): part of the key
     code: str = ""
+    #: step counts at which the fit also embeds the recording (``checkpoints.py``; not part of the key),
+    #: and the parameter that counts steps
+    checkpoints: tuple[int, ...] = ()
+    length_parameter: str = ""
     #: ``--timeout`` limits fits
     timed: ClassVar[bool] = True
 
@@ -87,6 +92,11 @@ class FitJob:
         return {"method": self.method, "params": self.params, "version": self.method_version, "code": self.code,
                 "recording": self.recording.id, "data": data_hash(self.recording),
                 "split": self.split.key(), "seed": self.seed}
+
+    def checkpoint_jobs(self) -> list["FitJob"]:
+        """The shorter fits this one yields: the same job with the length parameter at each checkpoint."""
+        return [dataclasses.replace(self, params={**self.params, self.length_parameter: steps}, checkpoints=())
+                for steps in self.checkpoints]
 
     def describe(self) -> dict[str, Any]:
         """What the cache entry belongs to (read back by the leaderboard's trajectory figures)."""
@@ -119,6 +129,8 @@ class FitOutcome:
     #: the fit's process was killed from outside (SIGKILL, as the out-of-memory killer does, or SIGTERM):
     #: not the method's fault, so a rerun fits it again
     infrastructure: bool = False
+    #: the outcomes of the job's checkpoint jobs, by key
+    checkpoints: dict[str, "FitOutcome"] = field(default_factory=dict)
 
 
 _DATA_HASHES: "weakref.WeakKeyDictionary[Recording, str]" = weakref.WeakKeyDictionary()
@@ -152,6 +164,8 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
     try:
         method_cls = job.method_class or discover(job.plugin_files).get("methods", job.method)
         method = method_cls(budget=job.budget, **job.params)
+        recording = job.recording.read_only()  # a method writing into its input fails, alone
+        taken = CheckpointTaker(job, method, recording)
         # the thread policy from here on, once the method's modules (torch, numba...) are imported
         with threads.limited() as count:
             where["threads"] = count
@@ -161,8 +175,7 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
             seed_everything(job.seed)
             if on_start:
                 on_start()
-            started = time.perf_counter()
-            recording = job.recording.read_only()  # a method writing into its input fails, alone
+            started = taken.started = time.perf_counter()
             method.fit_as_run(job.split.train(recording), seed=job.seed, device=job.device)
             fitted = time.perf_counter()
             raw = method.transform(recording)
@@ -171,10 +184,44 @@ def run_fit_job(job: FitJob, on_start: Callable[[], None] | None = None) -> FitO
     except (Exception, SystemExit) as error:  # SystemExit: a method calling sys.exit() must not end the run
         return FitOutcome(key=job.key, status=FAILED, meta=where,
                           error=f"{type(error).__name__}: {error}\n" + traceback.format_exc(limit=-8))
+    meta = {"params": method.params, **where, "prepare_seconds": prepare_seconds}
     return FitOutcome(key=job.key, status=OK, values=values,
-                      fit_seconds=fitted - started, transform_seconds=transformed - fitted,
-                      meta={"params": method.params, **where, "prepare_seconds": prepare_seconds,
-                            "training": method.training_summary()})
+                      fit_seconds=fitted - started - taken.seconds, transform_seconds=transformed - fitted,
+                      meta={**meta, "training": method.training_summary()}, checkpoints=taken.outcomes(meta))
+
+
+class CheckpointTaker:
+    """Embeds the recording at each of the job's checkpoints while its method trains; the time spent
+    embedding is taken out of the fit's (and later checkpoints') ``fit_seconds``."""
+
+    def __init__(self, job: FitJob, method, recording: Recording) -> None:
+        self.job, self.method, self.recording = job, method, recording
+        self.started, self.seconds = time.perf_counter(), 0.0
+        self.taken: dict[int, tuple[np.ndarray, float, float]] = {}
+        method.checkpoints = job.checkpoints
+        method.checkpoint_hook = self.take if job.checkpoints else None
+
+    def take(self, steps: int) -> None:
+        before = time.perf_counter()
+        values = as_embedding(self.method.transform(self.recording), self.job.recording)
+        transform_seconds = time.perf_counter() - before
+        self.taken[steps] = (values, before - self.started - self.seconds, transform_seconds)
+        self.seconds += transform_seconds
+
+    def outcomes(self, meta: dict) -> dict[str, "FitOutcome"]:
+        """An outcome per checkpoint job: its embedding, or a failure when the method never reported it."""
+        outcomes = {}
+        total = self.job.params.get(self.job.length_parameter)
+        for steps, shorter in zip(self.job.checkpoints, self.job.checkpoint_jobs()):
+            if steps not in self.taken:
+                outcomes[shorter.key] = shorter.failed(f"method {self.job.method!r} did not report checkpoint {steps} "
+                                                       f"(checkpoint_reached) while training {total} steps")
+                continue
+            values, fit_seconds, transform_seconds = self.taken[steps]
+            training = f"{steps} {self.job.length_parameter} (a checkpoint of the {self.job.length_parameter}={total} fit)"
+            outcomes[shorter.key] = FitOutcome(shorter.key, OK, values, fit_seconds, transform_seconds,
+                                               meta={**meta, "params": shorter.params, "training": training})
+        return outcomes
 
 
 def describe_device(device: str) -> str:

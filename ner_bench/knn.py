@@ -7,7 +7,7 @@ ties to the smallest class as scikit-learn breaks them) follows from a single qu
 ``GridSearchCV(KNeighbors*(), {"n_neighbors": grid}, cv=folds)`` (``tests/test_knn.py`` checks it) at a
 tenth of the cost (ties in distance aside, which any neighbour search breaks its own way).
 
-Fitted decoders predict the same way (``neighbour_predictions``): one query for the larger of the two
+Fitted decoders predict the same way (``source_neighbours.py``): one query for the larger of the two
 chosen ks serves the regressor (mean of the first ``k_velocity``) and the classifier (vote of the first
 ``k_direction``), as ``KNeighborsRegressor``/``KNeighborsClassifier`` would predict them.
 
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import r2_score
 from sklearn.model_selection import check_cv
-from sklearn.neighbors import NearestNeighbors
 
 from .errors import NerBenchError
 
@@ -98,22 +97,6 @@ def search_ks(values: np.ndarray, targets: list[tuple[np.ndarray, bool]], folds:
     return result
 
 
-def neighbour_predictions(fit_values: np.ndarray, velocity: np.ndarray, direction: np.ndarray, k_velocity: int,
-                          k_direction: int, queries: dict[str, np.ndarray]
-                          ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """kNN velocity (mean of the ``k_velocity`` nearest) and direction (majority vote of the ``k_direction``
-    nearest, ties to the smallest class) for every row of each query, from one neighbour query per query.
-    Float64 on both sides, so that scikit-learn's fast brute-force path serves high-dimensional embeddings."""
-    search = NearestNeighbors(n_neighbors=max(k_velocity, k_direction)).fit(np.asarray(fit_values, np.float64))
-    classes, direction_codes = np.unique(direction, return_inverse=True)
-    predictions = {}
-    for name, query in queries.items():
-        neighbours = search.kneighbors(np.asarray(query, np.float64), return_distance=False)
-        counts = _class_counts(direction_codes[neighbours[:, :k_direction]], len(classes))
-        predictions[name] = velocity[neighbours[:, :k_velocity]].mean(axis=1), classes[counts.argmax(axis=1)]
-    return predictions
-
-
 def nearest_by_grid(fit_values: np.ndarray, query: np.ndarray, grid: tuple[int, ...]) -> np.ndarray:
     """Indices, per query row, of fit rows whose first k columns are its k nearest for every k of
     ``grid`` (ranked in bands, unsorted within a band: enough for means and votes over the first k).
@@ -158,14 +141,14 @@ def _vote_accuracies(codes, truth, classes, grid) -> list[float]:
     ``classes``), for every k of the grid."""
     counts, done, scores = 0, 0, []
     for k in grid:
-        counts = counts + _class_counts(codes[:, done:k], len(classes))
+        counts = counts + class_counts(codes[:, done:k], len(classes))
         done = k
         predicted = classes[counts.argmax(axis=1)]  # ties: the smallest class
         scores.append(float(np.mean(predicted == truth)))
     return scores
 
 
-def _class_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
+def class_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
     """(rows, classes): how many of each row's ``codes`` (class indices) fall in each class."""
     n = len(codes)
     flat = (np.arange(n)[:, None] * n_classes + codes).ravel()

@@ -9,10 +9,11 @@ Parameters are resolved by :func:`ner_bench.options.resolve`, shared with tasks 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from .checkpoints import check_counts, checkpoint_parameter
 from .errors import NerBenchError
 from .options import BUDGETS, coerce, merged_minimums, resolve
 from .recording import Recording
@@ -146,10 +147,23 @@ class Method(ABC):
     uses_behavior_at_transform: ClassVar[bool] = False
     #: methods with the same group share their ``prepare`` set-up in a process (default: the method's name)
     prepare_group: ClassVar[str] = ""
+    #: the parameter counting training steps, for a method whose first n steps are its n-step fit; it then
+    #: takes ``checkpoints`` and calls :meth:`checkpoint_reached` after every step (``ner_bench.checkpoints``)
+    length_parameter: ClassVar[str] = ""
 
     def __init__(self, budget: str = "quick", **params: Any) -> None:
+        params, self.checkpoints = checkpoint_parameter(type(self), params)
         self.params: dict[str, Any] = resolve_params(type(self), params, budget)
+        check_counts(self.name, self.params, self.length_parameter, self.checkpoints)
         self.budget = budget
+        #: called with the step count at each checkpoint, while fitting (set by the runner)
+        self.checkpoint_hook: Callable[[int], None] | None = None
+
+    def checkpoint_reached(self, steps: int) -> None:
+        """Tell the runner that ``steps`` training steps are done; at a checkpoint it embeds the recording
+        with the weights as they are (``transform`` must work from the first step on)."""
+        if self.checkpoint_hook is not None and steps in self.checkpoints:
+            self.checkpoint_hook(steps)
 
     def prepare(self) -> None:
         """Once-per-process set-up kept out of ``fit_seconds`` (e.g. JIT warm-up); a no-op by default.

@@ -4,7 +4,8 @@ Every pairwise task scores ordered pairs (A, B) of its own ``pair_type`` (what c
 session, the hemisphere or the area), so that no score averages different kinds of transfer. A's
 embedding, from the model fitted on A's training trials, is aligned onto B's (``alignment.py``), the
 shared decoders are fitted on A's aligned training trials and scored on B's test trials (and, labelled
-``split="train"``, on B's training trials). A task only says which pairs it scores.
+``split="train"``, on B's training trials; kNN, whose index is A's own and shared by every B, scores B's
+test trials only: ``source_space_knn_rows``). A task only says which pairs it scores.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import ClassVar
 from .alignment import ALIGNMENTS, Alignment, align
 from .calibration import DEFAULT_SIZES, parse_rungs, parse_sizes
 from .calibration_ladder import alignment_calibration, ladder_rows
-from .decoders import chosen_decoders, decoding_rows
+from .decoders import chosen_decoders, decoding_rows, knn_decoders
 from .errors import NerBenchError
 from .protocol import Protocol
 from .recording import Recording
+from .threads import limited
 from .task import Context, EmbeddedTrials, Embedding, Task, Unit
 
 
@@ -125,12 +127,27 @@ class PairwiseDecoding(PairwiseTask):
         alignment = self.align(train, test, context.protocol)
         fit_on = train.part("train")
         aligned = EmbeddedTrials(alignment.apply(fit_on.values), fit_on.recording)
+        shared_knn = "knn" in self.decoders and unit.train is not unit.test and alignment.is_isometry
+        decoders = tuple(d for d in self.decoders if d != "knn") if shared_knn else self.decoders
         rows = decoding_rows(aligned, {"test": test.part("test"), "train": test.part("train")},
-                             context.protocol, knn_search_on=fit_on, decoders=self.decoders)
+                             context.protocol, knn_search_on=fit_on, decoders=decoders)
+        if shared_knn:
+            rows += source_space_knn_rows(fit_on, alignment, test.part("test"), context.protocol)
         rows = [with_alignment(row, alignment, test) for row in rows]
         if self.calibration_sizes and context.protocol.alignment != "published" and unit.train is not unit.test:
             rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders)
         return rows
+
+
+def source_space_knn_rows(fit_on: EmbeddedTrials, alignment: Alignment, target_test: EmbeddedTrials,
+                          protocol: Protocol) -> list[dict]:
+    """kNN decoding of B's test trials by A's own training trials: A's index and ks are built once per
+    source embedding (``source_neighbours.py``) and B's bins are carried back into A's space by the
+    alignment's inverse, which an isometry makes equal to decoding with an index on A's aligned copy. One
+    query per target; B's training trials are not scored by kNN across recordings (four times the query,
+    and the other decoders report that split)."""
+    with limited():
+        return knn_decoders(fit_on, protocol, query_map=alignment.invert).rows({"test": target_test})
 
 
 def with_alignment(row: dict, alignment: Alignment, target: Embedding) -> dict:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import threads
+from .checkpoints import PARAMETER as CHECKPOINTS
 from .dataset import Dataset
 from .errors import ArgumentError, ArgumentTypeError, NerBenchError
 from .jobs import OK, SKIPPED, FitJob, FitOutcome, ScoringItem, ScoringJob, ScoringOutcome
@@ -67,14 +68,42 @@ def choose_methods(registry: Registry, methods: str | Method | type | Sequence[s
     for spec in specs:
         if isinstance(spec, Method):
             choices.append(MethodChoice(type(spec), spec.params, spec))
+            choices += checkpoint_choices(type(spec), spec, spec.params, spec.budget)
             continue
         cls = spec if isinstance(spec, type) else registry.get("methods", spec.name)
         given = {} if isinstance(spec, type) else spec.params
         instance = cls(budget=budget, **given)
         choices.append(MethodChoice(cls, instance.params, instance, given))
+        choices += checkpoint_choices(cls, instance, given, budget)
     if not choices:
         raise ArgumentError("argument --methods: no method given")
-    return choices
+    return distinct(choices)
+
+
+def distinct(choices: list[MethodChoice]) -> list[MethodChoice]:
+    """Each method x parameters once (a repeat would double its rows; a checkpoint of one spec may also be
+    given as a spec of its own)."""
+    kept: dict[tuple, MethodChoice] = {}
+    for choice in choices:
+        identity = (choice.cls, canonical_params(choice.params))
+        if identity not in kept:
+            kept[identity] = choice
+            continue
+        log.info("method %r given more than once: scored once", choice.instance)
+        if set(choice.instance.checkpoints) > set(kept[identity].instance.checkpoints):
+            kept[identity] = choice  # the fit that also yields checkpoints
+    return list(kept.values())
+
+
+def checkpoint_choices(cls: type[Method], instance: Method, given: dict, budget: str) -> list[MethodChoice]:
+    """A method per checkpoint of ``instance`` (``checkpoints.py``): its spec with the length parameter at
+    the checkpoint, scored like any method; its fits come from the long fit's checkpoints."""
+    shorter = []
+    for steps in instance.checkpoints:
+        spec = {k: v for k, v in given.items() if k != CHECKPOINTS} | {cls.length_parameter: steps}
+        method = cls(budget=budget, **spec)
+        shorter.append(MethodChoice(cls, method.params, method, spec))
+    return shorter
 
 
 def _method_spec(method: object) -> Spec | Method | type:
@@ -152,7 +181,8 @@ def plan_fit_jobs(method_choices: Sequence[MethodChoice], recordings: Sequence[R
     codes = {m.cls: code_identity(m.cls) for m in method_choices}  # reads a plug-in's file once
     return [FitJob(method=m.name, params=m.params, method_version=m.cls.version, recording=rec,
                    split=splits[rec.id], seed=seed, budget=budget, device=device, plugin_files=plugin_files,
-                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name, code=codes[m.cls])
+                   method_class=m.cls, prepare_group=m.cls.prepare_group or m.name, code=codes[m.cls],
+                   checkpoints=m.instance.checkpoints, length_parameter=m.cls.length_parameter)
             for m in method_choices for seed in seeds for rec in recordings]
 
 

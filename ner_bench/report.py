@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration_report import calibration_section
+from .budget_curve_report import budget_curve_section
 from .shuffle_controls_report import shuffle_section
 from .protocol import PROTOCOLS
 from .results import HEADLINE
@@ -83,15 +84,17 @@ SORT_JS = """
 
 def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairwise: pd.DataFrame,
                  figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = (),
-                 calibration: pd.DataFrame | None = None, shuffle_controls: pd.DataFrame | None = None) -> Path:
+                 calibration: pd.DataFrame | None = None, shuffle_controls: pd.DataFrame | None = None,
+                 budget_curve: pd.DataFrame | None = None) -> Path:
     """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
     body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
             f"({int((results['status'] == 'failed').sum())} failed, "
             f"{int((results['status'] == 'skipped').sum())} skipped).</p>"]
     sections = _sections(summary, figures)
     trajectories = [f for f in figures if f.kind == "trajectories"]
+    lengths = [f for f in figures if f.kind == "budget_curve"]  # they span tasks: a section of their own
     with_figures = [k for k in sections if _section_figures(k, figures)]
-    body.append(_contents(sections, with_figures, bool(trajectories)))
+    body.append(_contents(sections, with_figures, bool(trajectories), bool(lengths)))
     body.append(_reading_guide(alpha))
     body.append("<h2 id='tables'>Tables</h2>")  # tables first: the figures run to many screens
     for key in sections:
@@ -100,12 +103,16 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
             body.append(calibration_section(calibration, key, _table))
         if shuffle_controls is not None and len(shuffle_controls):
             body.append(shuffle_section(shuffle_controls, key, _table))
+        if budget_curve is not None and len(budget_curve):
+            body.append(budget_curve_section(budget_curve, key, _table))
     body.append(protocol_box(results, notes))
-    if with_figures or trajectories:
+    if with_figures or trajectories or lengths:
         body.append("<h2 id='figures'>Figures</h2><p class=muted>Held-out test trials; colours: one per method, the "
                     "same in every figure. Click a figure for its full size.</p>")
     for key in with_figures:
         body.append(_figure_section(key, figures))
+    if lengths:
+        body.append("<h3 id='training-length'>Training length</h3>" + "".join(_figure(f) for f in lengths))
     if trajectories:
         body.append("<h3 id='trajectories'>Latent trajectories</h3>" + "".join(_figure(f) for f in trajectories))
     page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -132,7 +139,7 @@ def _anchor(key: Sequence[str], prefix: str = "s") -> str:
 
 
 def _contents(sections: Sequence[tuple[str, str, str]], with_figures: Sequence[tuple[str, str, str]],
-              trajectories: bool) -> str:
+              trajectories: bool, lengths: bool = False) -> str:
     """The table of contents: the tables of each section, the protocol, then the figures of each."""
     def links(keys, prefix):
         return "".join(f"<li><a href='#{_anchor(k, prefix)}'>{_esc(' · '.join(k))}</a></li>" for k in keys)
@@ -140,8 +147,9 @@ def _contents(sections: Sequence[tuple[str, str, str]], with_figures: Sequence[t
     parts = ["<nav id=contents><strong>Contents</strong><ol>",
              f"<li><a href='#tables'>Tables</a><ul>{links(sections, 's')}</ul></li>",
              "<li><a href='#protocol'>Protocol</a></li>"]
-    if with_figures or trajectories:
-        extra = "<li><a href='#trajectories'>latent trajectories</a></li>" if trajectories else ""
+    if with_figures or trajectories or lengths:
+        extra = "<li><a href='#training-length'>training length</a></li>" if lengths else ""
+        extra += "<li><a href='#trajectories'>latent trajectories</a></li>" if trajectories else ""
         parts.append(f"<li><a href='#figures'>Figures</a><ul>{links(with_figures, 'f')}{extra}</ul></li>")
     return "".join(parts) + "</ol></nav>"
 
@@ -245,7 +253,8 @@ def _versions(results: pd.DataFrame) -> str:
 # ----------------------------------------------------------------------------- one dataset x task x protocol
 FIGURE_HEADINGS = (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
                    ("matrix", "Train x test recording matrices"), ("time_course", "Over time"),
-                   ("calibration", "Calibration ladder: score against labelled trials of the new recording"))
+                   ("calibration", "Calibration ladder: score against labelled trials of the new recording"),
+                   ("calibration_matrix", "Calibration ladder: train x test recording matrices at one K"))
 
 
 def _section_figures(key: tuple[str, str, str], figures: Sequence[FigureRecord]) -> list[FigureRecord]:

@@ -182,6 +182,7 @@ def fit_all(fit_jobs: list[FitJob], folder: RunFolder | None, options: Execution
         for job, outcome in execute(queue, options, folder, notify=lambda text: bar.set_postfix_str(text)):
             if isinstance(outcome, FitOutcome):
                 outcomes[outcome.key] = outcome
+                outcomes.update(checkpoint_outcomes(job, outcome))
                 leave_out_set_up(bar, float(outcome.meta.get("prepare_seconds", 0) or 0), options)
                 ran, failed = ran + 1, failed + (outcome.status != OK)
                 if outcome.status != OK:
@@ -212,10 +213,22 @@ def stored_outcomes(fit_jobs: list[FitJob], folder: RunFolder | None,
             outcomes[job.key] = stored
         else:
             missing[job.key] = job
+    # a fit that a missing fit's checkpoints will yield waits for it rather than running on its own
+    yielded = {shorter.key for job in missing.values() for shorter in job.checkpoint_jobs()}
+    missing = {key: job for key, job in missing.items() if key not in yielded}
     reused = sum(o.status != OK for o in outcomes.values())
     log.info("%d fits: %d cached, %d recorded failures reused, %d to run", len(outcomes) + len(missing),
              len(outcomes) - reused, reused, len(missing))
     return outcomes, list(missing.values())
+
+
+def checkpoint_outcomes(job: FitJob, outcome: FitOutcome) -> dict[str, FitOutcome]:
+    """The outcomes of ``job``'s checkpoint jobs: those it brought, failures for the rest (its fit failed,
+    or its process died)."""
+    return {shorter.key: outcome.checkpoints.get(shorter.key) or
+            shorter.failed(f"the fit whose checkpoint it is failed ({job.label()}): {outcome.error.splitlines()[0]}"
+                           if outcome.error else f"the fit whose checkpoint it is brought no embedding ({job.label()})")
+            for shorter in job.checkpoint_jobs()}
 
 
 def _release_scoring(scoring: ScoringPlan, outcomes: dict[str, FitOutcome], queue: deque, bar) -> None:

@@ -93,8 +93,14 @@ def test_under_strict_no_test_trial_enters_an_alignment_or_a_decoder(pair):
              for r in rows if r["split"] == "train"]
     train2 = [(r["decoder"], r["target"], r["metric"], r.get("time_bin"), r["value"], r["note"])
               for r in rows2 if r["split"] == "train"]
-    assert {t[0] for t in train} == set(DECODERS)
-    assert train == train2  # every decoder, k included, was fitted on training trials only
+    assert {t[0] for t in train} == set(DECODERS) - {"knn"}  # kNN across recordings scores B's test trials only
+    assert train == train2  # every decoder was fitted on training trials only
+
+    def knn_rows(source_embedding):  # the oracle rung sees every trial by design: left out
+        rows = task.evaluate(Unit(a, b), source_embedding, target, Context(STRICT, 0))
+        return [r for r in rows if r["decoder"] == "knn" and r.get("alignment_mode") != "oracle"]
+
+    assert knn_rows(source) and knn_rows(source) == knn_rows(source2)  # k and neighbours from A's training trials
     assert [r["value"] for r in rows if r["split"] == "test"] != [r["value"] for r in rows2 if r["split"] == "test"]
 
 

@@ -125,3 +125,38 @@ def test_the_run_summary_says_what_the_ladder_rows_are():
     note = calibration_note(table)
     assert "calibration ladder" in note and "K = 0, 8, all" in note and "procrustes" in note
     assert calibration_note(table[~table["calibration_curve"]]) == ""
+
+
+def test_the_label_free_axes_rung_recovers_a_planted_isometry_and_refuses_when_it_cannot():
+    from ner_bench.calibration import axes_map
+
+    rng = np.random.default_rng(2)
+    rec = make_recording(n_trials=40, id="A", subject="S", area="M1", date="2026-01-01")
+    latent = rng.gamma(2.0, size=(rec.n_bins, 3)) * np.array([3.0, 1.5, 0.6])  # skewed, distinct variances
+    source = Embedding(rec, chronological_split(rec), latent)
+    planted = special_ortho_group.rvs(3, random_state=5) @ np.diag([1.0, -1.0, 1.0])  # with a reflection
+    moved = Embedding(rec.replace(id="B"), source.split, latent @ planted + np.array([4.0, 0.0, -2.0]))
+    mapping = axes_map(source.part("train"), calibration_block(moved, "all"))
+    np.testing.assert_allclose(mapping.matrix @ mapping.matrix.T, np.eye(3), atol=1e-10)  # an isometry
+    np.testing.assert_allclose(mapping.matrix, planted.T, atol=1e-8)
+    white = rng.normal(size=(rec.n_bins, 3))
+    train_rows = np.isin(rec.trial, source.split.train_trials)
+    white = white @ np.linalg.inv(np.linalg.cholesky(np.cov(white[train_rows], rowvar=False))).T
+    round_sphere = Embedding(rec, source.split, white)  # unit covariance on its training bins: no axis stands out
+    with pytest.raises(NerBenchError, match="cannot be told apart without labels"):
+        axes_map(round_sphere.part("train"), calibration_block(moved, "all"))
+
+
+def test_session_by_session_matrices_at_one_calibration_size():
+    pytest.importorskip("matplotlib")
+    from ner_bench.board import combine
+    from ner_bench.calibration_figures import calibration_matrix_specs
+    from ner_bench.results import on_calibration_curve
+
+    table = combine(nb.run(methods="pca", tasks="cross-session[calibration=8+16+all]", out=None, progress=False,
+                           dataset="synthetic[n_sessions=4,n_s1_sessions=0,n_trials=48,n_neurons=12]"))
+    specs = calibration_matrix_specs(table[on_calibration_curve(table)], "16")
+    assert {spec.info["alignment"] for spec in specs} == {"centre", "moments", "axes", "procrustes", "cca", "refit"}
+    scores = specs[0].args[0]
+    assert (scores["train_unit"] != scores["test_unit"]).all() and scores["value"].notna().all()
+    assert all(spec.kind == "calibration_matrix" and "K = 16" in spec.title for spec in specs)

@@ -3,7 +3,8 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-from ner_bench.knn import neighbour_predictions, published_folds, search_k, trial_block_folds
+from ner_bench.knn import published_folds, search_k, trial_block_folds
+from ner_bench.source_neighbours import fitted_neighbours
 
 GRID = (2, 4, 8, 16, 32, 64)
 
@@ -51,12 +52,12 @@ def test_grid_is_capped_at_the_fold_training_size(data):
 
 @pytest.mark.parametrize("dim", [3, 20])
 @pytest.mark.parametrize("k_velocity, k_direction", [(5, 16), (32, 4), (1, 1)])
-def test_neighbour_predictions_equal_scikit_learn_estimators(dim, k_velocity, k_direction):
+def test_fitted_neighbours_predict_as_scikit_learn_estimators(dim, k_velocity, k_direction):
     rng = np.random.default_rng(dim)
     values, query = rng.normal(size=(400, dim)).astype(np.float32), rng.normal(size=(250, dim)).astype(np.float32)
     velocity, direction = rng.normal(size=(400, 2)), rng.integers(0, 8, 400) * 45
-    ((predicted_velocity, predicted_direction),) = neighbour_predictions(
-        values, velocity, direction, k_velocity, k_direction, {"query": query}).values()
+    predicted_velocity, predicted_direction = fitted_neighbours(values, velocity, direction, k_velocity,
+                                                                k_direction).predict(query)
     expected_velocity = KNeighborsRegressor(n_neighbors=k_velocity).fit(values, velocity).predict(query)
     expected_direction = KNeighborsClassifier(n_neighbors=k_direction).fit(values, direction).predict(query)
     np.testing.assert_allclose(predicted_velocity, expected_velocity)
@@ -75,3 +76,41 @@ def test_grid_bands_hold_the_k_nearest_for_every_k_in_small_chunks(monkeypatch):
     sorted_neighbours = NearestNeighbors(n_neighbors=max(GRID)).fit(fit_values).kneighbors(query, return_distance=False)
     for k in GRID:
         np.testing.assert_array_equal(np.sort(bands[:, :k], axis=1), np.sort(sorted_neighbours[:, :k], axis=1))
+
+
+def test_source_space_knn_equals_the_general_path_under_a_real_rotation():
+    """kNN decoding of B through A's own index, B's bins mapped back by the alignment's inverse, gives the
+    rows of an index rebuilt on A's aligned copy (today's general path), for a fitted, non-trivial rotation."""
+    from ner_bench import Embedding, chronological_split
+    from ner_bench.alignment import align
+    from ner_bench.decoders import knn_decoders
+    from ner_bench.protocol import STRICT
+    from support.recordings import make_recording
+
+    rng = np.random.default_rng(11)
+    embeddings = []
+    for seed in (0, 1):
+        recording = make_recording(n_trials=48, trial_length=10, n_neurons=3, seed=seed, id=f"rec{seed}")
+        rotation = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+        embeddings.append(Embedding(recording, chronological_split(recording), recording.neural @ rotation + 5.0))
+    source, target = embeddings
+    alignment = align(source, target, "train-procrustes")
+    assert alignment.is_isometry and not np.allclose(alignment.rotation, np.eye(3), atol=0.1)
+    fit_on, target_test = source.part("train"), target.part("test")
+    aligned = type(fit_on)(alignment.apply(fit_on.values), fit_on.recording)
+    general = knn_decoders(aligned, STRICT, search_on=fit_on).rows({"test": target_test})
+    shared = knn_decoders(fit_on, STRICT, query_map=alignment.invert).rows({"test": target_test})
+    assert [(r["metric"], r["target"], r.get("time_bin"), r["note"]) for r in shared] == \
+           [(r["metric"], r["target"], r.get("time_bin"), r["note"]) for r in general]
+    np.testing.assert_allclose([r["value"] for r in shared], [r["value"] for r in general], rtol=1e-12, atol=1e-12)
+
+
+def test_cross_recording_knn_scores_test_trials_through_the_shared_path():
+    import ner_bench as nb
+
+    table = nb.run(methods="pca", tasks="cross-session[calibration=off,decoders=knn]",
+                   dataset="synthetic[n_sessions=3,n_trials=32]", out=None)
+    cross = table[table["train_unit"] != table["test_unit"]]
+    diagonal = table[table["train_unit"] == table["test_unit"]]
+    assert len(cross) and set(cross["split"]) == {"test"} and set(diagonal["split"]) == {"test", "train"}
+    assert cross["note"].str.startswith("k=").all()

@@ -86,7 +86,7 @@ class FitStore:
         return problem is None
 
     def save(self, job: FitJob, outcome: FitOutcome) -> None:
-        """Write the embedding (when ok), then the status record."""
+        """Write the embedding (when ok), then the status record; then those of its checkpoints."""
         if outcome.status == OK:
             self.cache.put(job.key, outcome.values, {
                 **outcome.meta, "fit_seconds": outcome.fit_seconds,
@@ -106,6 +106,9 @@ class FitStore:
         }
         blob = json.dumps(record, indent=1, sort_keys=True, default=str).encode()
         atomic_write_bytes(self.record_path(job.key), blob)
+        for shorter in job.checkpoint_jobs():  # each checkpoint: the fit its own job would have made
+            if shorter.key in outcome.checkpoints:
+                self.save(shorter, outcome.checkpoints[shorter.key])
 
     def failed_records(self) -> list[dict[str, Any]]:
         """Every recorded failure in this run folder (for summaries)."""
