@@ -52,9 +52,10 @@ def _verdict(rows: pd.DataFrame) -> str:
     if holds.empty:
         return ""
     row = holds.iloc[0]
-    word = "holds" if row["holds"] else "does not hold"
-    return (f"<p class=muted>The ranking at {int(row['shortest']):,} ({_esc(row['ranking_at_shortest'])}) {word} at "
-            f"{int(row['longest']):,} ({_esc(row['ranking_at_longest'])}).</p>")
+    since = ("at every length" if row["stable_from"] == row["shortest"] else
+             f"from {int(row['stable_from']):,} on" if row["stable_from"] < row["longest"] else "at no shorter length")
+    return (f"<p class=muted>The ranking at {int(row['longest']):,} ({_esc(row['ranking_at_longest'])}) holds "
+            f"{since}; at {int(row['shortest']):,}: {_esc(row['ranking_at_shortest'])}.</p>")
 
 
 def _esc(value: object) -> str:

@@ -109,7 +109,9 @@ def test_ranking_holds_compares_the_shortest_and_longest_common_length():
 
     family = dict.fromkeys(FAMILY, "x")
     rows = [dict(family, curve=c, steps=s, rank=r) for c, s, r in
-            [("a", 10, 1), ("b", 10, 2), ("a", 100, 2), ("b", 100, 1), ("a", 1000, 1)]]  # b lacks 1000
+            [("a", 10, 1), ("b", 10, 2), ("a", 100, 2), ("b", 100, 1), ("a", 1000, 2), ("b", 1000, 1),
+             ("a", 5000, 1)]]  # b lacks 5000
     holds = ranking_holds(pd.DataFrame(rows)).iloc[0]
-    assert (holds["shortest"], holds["longest"]) == (10, 100) and not holds["holds"]
+    assert (holds["shortest"], holds["longest"]) == (10, 1000) and not holds["holds"]
     assert holds["ranking_at_shortest"] == "a > b" and holds["ranking_at_longest"] == "b > a"
+    assert holds["stable_from"] == 100  # from 100 on, every length ranks as the longest does

@@ -64,17 +64,23 @@ def curve_members(table: pd.DataFrame) -> dict[str, dict]:
 
 def ranking_holds(curve: pd.DataFrame) -> pd.DataFrame:
     """Per family: the curves' ranking at the shortest and at the longest length that every curve has,
-    and whether it is the same."""
+    whether it is the same, and ``stable_from``: the shortest length from which every longer one ranks the
+    curves as the longest does."""
     records = []
     for family, part in curve.groupby(FAMILY, sort=True, dropna=False):
         n_curves = part["curve"].nunique()
         common = sorted(s for s, at in part.groupby("steps") if at["curve"].nunique() == n_curves)
         if n_curves < 2 or len(common) < 2:
             continue
-        order = {s: " > ".join(part[part["steps"] == s].sort_values("rank")["curve"]) for s in (common[0], common[-1])}
+        order = {s: " > ".join(part[part["steps"] == s].sort_values(["rank", "curve"])["curve"]) for s in common}
+        stable_from = common[-1]
+        for steps in reversed(common):
+            if order[steps] != order[common[-1]]:
+                break
+            stable_from = steps
         records.append({**dict(zip(FAMILY, family)), "shortest": common[0], "longest": common[-1],
                         "ranking_at_shortest": order[common[0]], "ranking_at_longest": order[common[-1]],
-                        "holds": order[common[0]] == order[common[-1]]})
+                        "holds": order[common[0]] == order[common[-1]], "stable_from": stable_from})
     return pd.DataFrame(records)
 
 
