@@ -8,6 +8,7 @@ Each decoder is fitted on one set of embedded trials and scored on others; R^2 i
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from .errors import NerBenchError
 from .knn import trial_block_folds
 from .protocol import Protocol
-from .source_neighbours import source_neighbours
+from .source_neighbours import source_neighbours, trials_key
 from .threads import limited
 from .task import EmbeddedTrials
 
@@ -228,10 +229,29 @@ def decoding_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], p
                 for row in fitted.rows(score_on)]
 
 
+#: fitted decoders remembered by content: the calibration ladder fits the same ones for every pair that
+#: shares a source (A's fixed decoders) or a target and K (``refit``, ``ceiling``)
+_FITTED: "OrderedDict[str, list[FittedDecoder]]" = OrderedDict()
+_FITTED_SIZE = 128
+
+
 def fit_decoders(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: EmbeddedTrials | None = None,
                  decoders: tuple[str, ...] = DECODERS) -> list[FittedDecoder]:
     """The decoders named in ``decoders``, fitted on ``fit_on``, in ``DECODERS`` order (call within
-    ``threads.limited()``)."""
+    ``threads.limited()``); fitted once per content (every fit is deterministic)."""
+    key = trials_key(f"{protocol!r}{decoders}", fit_on, *([knn_search_on] if knn_search_on is not None else []))
+    if key in _FITTED:
+        _FITTED.move_to_end(key)
+        return _FITTED[key]
+    fitted = _fitted_now(fit_on, protocol, knn_search_on, decoders)
+    _FITTED[key] = fitted
+    if len(_FITTED) > _FITTED_SIZE:
+        _FITTED.popitem(last=False)
+    return fitted
+
+
+def _fitted_now(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: EmbeddedTrials | None,
+                decoders: tuple[str, ...]) -> list[FittedDecoder]:
     makers = {"linear": lambda: linear_velocity(fit_on, protocol), "ridge": lambda: ridge_velocity(fit_on, protocol),
               "logistic": lambda: direction_classifier(fit_on, protocol),
               "knn": lambda: knn_decoders(fit_on, protocol, knn_search_on)}

@@ -53,7 +53,7 @@ def source_neighbours(fit_on: EmbeddedTrials, protocol: Protocol, search_on: Emb
     ``search_on`` (default ``fit_on``; the general path passes A's unaligned trials beside an aligned copy:
     the search sees only distances). Remembered by content."""
     search_on = fit_on if search_on is None else search_on
-    key = _key(fit_on, search_on, protocol)
+    key = trials_key(f"{protocol.knn_grid}{protocol.knn_folds}", fit_on, search_on)
     if key in _MEMO:
         _MEMO.move_to_end(key)
         return _MEMO[key]
@@ -92,11 +92,13 @@ def clear_memo() -> None:
     _MEMO.clear()
 
 
-def _key(fit_on: EmbeddedTrials, search_on: EmbeddedTrials, protocol: Protocol) -> str:
-    digest = hashlib.sha1(f"{protocol.knn_grid}{protocol.knn_folds}".encode())
-    for trials in (fit_on, search_on):
-        recording = trials.recording
-        for array in (trials.values, recording.velocity, recording.direction, recording.trial):
+def trials_key(prefix: str, *trials: EmbeddedTrials) -> str:
+    """A content hash of embedded trials as decoders see them (values, velocity, direction, trial), after
+    ``prefix`` (what else the result depends on)."""
+    digest = hashlib.sha1(prefix.encode())
+    for part in trials:
+        recording = part.recording
+        for array in (part.values, recording.velocity, recording.direction, recording.trial):
             array = np.ascontiguousarray(array)
             digest.update(f"{array.shape}{array.dtype}".encode())
             digest.update(array.tobytes())

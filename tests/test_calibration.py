@@ -160,3 +160,15 @@ def test_session_by_session_matrices_at_one_calibration_size():
     scores = specs[0].args[0]
     assert (scores["train_unit"] != scores["test_unit"]).all() and scores["value"].notna().all()
     assert all(spec.kind == "calibration_matrix" and "K = 16" in spec.title for spec in specs)
+
+
+def test_decoders_are_fitted_once_per_content(pair):
+    from ner_bench.decoders import fit_decoders
+
+    source, target = pair
+    train = source.part("train")
+    again = type(train)(train.values.copy(), train.recording)  # equal content, another object
+    assert fit_decoders(train, STRICT) is fit_decoders(again, STRICT)
+    assert fit_decoders(train, STRICT) is not fit_decoders(target.part("train"), STRICT)
+    assert fit_decoders(train, STRICT) is not fit_decoders(train, PAPER)
+    assert fit_decoders(train, STRICT, decoders=("linear",)) is not fit_decoders(train, STRICT)
