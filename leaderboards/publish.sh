@@ -17,12 +17,17 @@ PUBLISHED="precomputed[path=$NPZ/NER_Chewie/NPZ,label=NER (published embedding)]
 # every task with every decoder: kNN across recordings answers each pair with one query of A's own index
 # (ner_bench/source_neighbours.py); the calibration ladder runs on the cross-recording tasks
 TASKS="within-session,cross-session,cross-hemisphere,cross-area,latent-correlation"
-# every recording at hand: Chewie, Mihili and Han (21 of the release's 31)
-ner-bench run --methods "$METHODS,$CONTROLS" --task "$TASKS" --dataset reaching --data-dir "$DATA" --seeds 0,1,2 \
-    --jobs "$JOBS" --out "$RUNS/strict" || echo "some units failed (raw cannot be aligned across recordings)"
+# every recording at hand: Chewie, Mihili and Han (21 of the release's 31), one run folder per subject (no
+# task pairs recordings of two subjects), so that the board can be made in chunks: SUBJECTS="Han" runs one
+SUBJECTS=${SUBJECTS:-Chewie Mihili Han}
+for subject in $SUBJECTS; do
+  ner-bench run --methods "$METHODS,$CONTROLS" --task "$TASKS" --dataset reaching --data-dir "$DATA" --seeds 0,1,2 \
+      --subjects "$subject" --jobs "$JOBS" --out "$RUNS/strict-$subject" \
+      || echo "$subject: some units failed (raw cannot be aligned across recordings)"
+done
 for protocol in paper strict; do
   ner-bench run --methods "$PUBLISHED" --task within-session,cross-session --dataset reaching --data-dir "$DATA" \
       --sessions 2015-06-29,2015-06-30 --protocol "$protocol" --out "$RUNS/published-$protocol"
 done
-ner-bench leaderboard "$RUNS/strict" --out leaderboards/reaching --data-dir "$DATA"
+ner-bench leaderboard "$RUNS"/strict-* --out leaderboards/reaching --data-dir "$DATA"   # every subject run so far
 ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA"
