@@ -81,8 +81,7 @@ class CebraEncoderMethod(Method):
             return None
 
         def reached(steps: int) -> None:
-            if steps in self.checkpoints:
-                self.checkpoint_reached(steps)
+            if self.checkpoint_reached(steps):
                 solver.model.train()
 
         return reached

@@ -8,6 +8,7 @@ Each decoder is fitted on one set of embedded trials and scored on others; R^2 i
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -21,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from .errors import NerBenchError
 from .knn import trial_block_folds
 from .protocol import Protocol
-from .source_neighbours import source_neighbours, trials_key
+from .source_neighbours import source_neighbours
 from .threads import limited
 from .task import EmbeddedTrials
 
@@ -181,19 +182,16 @@ def predicted_by(model, score_on: dict[str, EmbeddedTrials]) -> dict[str, np.nda
     return {split: model.predict(data.values) for split, data in score_on.items()}
 
 
-def knn_decoders(fit_on: EmbeddedTrials, protocol: Protocol, search_on: EmbeddedTrials | None = None,
-                 query_map: Callable[[np.ndarray], np.ndarray] | None = None) -> FittedDecoder:
+def knn_decoders(fit_on: EmbeddedTrials, protocol: Protocol, search_on: EmbeddedTrials | None = None
+                 ) -> FittedDecoder:
     """kNN regressor to velocity and kNN direction classifier, k chosen by a 5-fold grid search over
     ``protocol.knn_grid`` on ``search_on`` (default ``fit_on``; pass the unaligned training trials when
-    ``fit_on`` is a rotated copy of them: the search sees only distances, so the result is the same), built
-    once per content (``source_neighbours.py``). ``query_map`` maps the scored embeddings into
-    ``fit_on``'s space first (the inverse of an isometric alignment)."""
+    ``fit_on`` is a rotated copy of them: the search sees only distances, so the result is the same)."""
     neighbours = source_neighbours(fit_on, protocol, search_on)
     note_velocity, note_direction = f"k={neighbours.k_velocity}", f"k={neighbours.k_direction}"
 
     def score(score_on: dict[str, EmbeddedTrials]) -> list[dict]:
-        predicted = {split: neighbours.predict(query_map(d.values) if query_map else d.values)
-                     for split, d in score_on.items()}
+        predicted = {split: neighbours.predict(d.values) for split, d in score_on.items()}
         velocity_predictions = {split: v for split, (v, _) in predicted.items()}
         direction_predictions = {split: d for split, (_, d) in predicted.items()}
         return (velocity_rows("knn", velocity_predictions, score_on, protocol, note=note_velocity)
@@ -239,7 +237,7 @@ def fit_decoders(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: Embe
                  decoders: tuple[str, ...] = DECODERS) -> list[FittedDecoder]:
     """The decoders named in ``decoders``, fitted on ``fit_on``, in ``DECODERS`` order (call within
     ``threads.limited()``); fitted once per content (every fit is deterministic)."""
-    key = trials_key(f"{protocol!r}{decoders}", fit_on, *([knn_search_on] if knn_search_on is not None else []))
+    key = _content_key(f"{protocol!r}{decoders}", fit_on, *([knn_search_on] if knn_search_on is not None else []))
     if key in _FITTED:
         _FITTED.move_to_end(key)
         return _FITTED[key]
@@ -248,6 +246,19 @@ def fit_decoders(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: Embe
     if len(_FITTED) > _FITTED_SIZE:
         _FITTED.popitem(last=False)
     return fitted
+
+
+def _content_key(prefix: str, *trials: EmbeddedTrials) -> str:
+    """A hash of embedded trials as the decoders see them (values, velocity, direction, trial), after
+    ``prefix`` (what else a fit depends on)."""
+    digest = hashlib.sha1(prefix.encode())
+    for part in trials:
+        recording = part.recording
+        for array in (part.values, recording.velocity, recording.direction, recording.trial):
+            array = np.ascontiguousarray(array)
+            digest.update(f"{array.shape}{array.dtype}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _fitted_now(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: EmbeddedTrials | None,

@@ -159,11 +159,14 @@ class Method(ABC):
         #: called with the step count at each checkpoint, while fitting (set by the runner)
         self.checkpoint_hook: Callable[[int], None] | None = None
 
-    def checkpoint_reached(self, steps: int) -> None:
+    def checkpoint_reached(self, steps: int) -> bool:
         """Tell the runner that ``steps`` training steps are done; at a checkpoint it embeds the recording
-        with the weights as they are (``transform`` must work from the first step on)."""
-        if self.checkpoint_hook is not None and steps in self.checkpoints:
-            self.checkpoint_hook(steps)
+        with the weights as they are (``transform`` must work from the first step on). Returns whether it
+        did (the method then puts its model back in training mode)."""
+        if self.checkpoint_hook is None or steps not in self.checkpoints:
+            return False
+        self.checkpoint_hook(steps)
+        return True
 
     def prepare(self) -> None:
         """Once-per-process set-up kept out of ``fit_seconds`` (e.g. JIT warm-up); a no-op by default.

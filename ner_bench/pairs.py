@@ -15,7 +15,7 @@ from typing import ClassVar
 from .alignment import ALIGNMENTS, Alignment, align
 from .calibration import DEFAULT_SIZES, parse_rungs, parse_sizes
 from .calibration_ladder import alignment_calibration, ladder_rows
-from .decoders import chosen_decoders, decoding_rows, knn_decoders
+from .decoders import chosen_decoders, decoding_rows, fit_decoders
 from .errors import NerBenchError
 from .protocol import Protocol
 from .recording import Recording
@@ -142,12 +142,13 @@ class PairwiseDecoding(PairwiseTask):
 def source_space_knn_rows(fit_on: EmbeddedTrials, alignment: Alignment, target_test: EmbeddedTrials,
                           protocol: Protocol) -> list[dict]:
     """kNN decoding of B's test trials by A's own training trials: A's index and ks are built once per
-    source embedding (``source_neighbours.py``) and B's bins are carried back into A's space by the
+    source embedding (``decoders.fit_decoders`` remembers them) and B's bins are carried back into A's space by the
     alignment's inverse, which an isometry makes equal to decoding with an index on A's aligned copy. One
     query per target; B's training trials are not scored by kNN across recordings (four times the query,
     and the other decoders report that split)."""
     with limited():
-        return knn_decoders(fit_on, protocol, query_map=alignment.invert).rows({"test": target_test})
+        (knn,) = fit_decoders(fit_on, protocol, decoders=("knn",))
+        return knn.rows({"test": EmbeddedTrials(alignment.invert(target_test.values), target_test.recording)})
 
 
 def with_alignment(row: dict, alignment: Alignment, target: Embedding) -> dict:

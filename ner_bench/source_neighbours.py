@@ -1,18 +1,14 @@
-"""kNN decoders of one embedding's training trials, built once and shared by every recording they decode.
+"""kNN decoders of one embedding's training trials: the two ks its grid search chose (``knn.py``), its
+targets and a neighbour index, answering any query with one neighbour search.
 
-A kNN decoder is its training embedding, its targets, the two ks its grid search chose (``knn.py``) and a
-neighbour index. None of it depends on the recording being decoded, so a source embedding (method x
-recording x seed) gets one, remembered by content (a bounded memo), and every target recording is one
-query of its bins. The strict alignments are isometries (an orthogonal map plus offsets): rather than
-rebuilding the index on A's aligned copy for each target B, B's bins are mapped back into A's space by the
-inverse and queried against A's own index; distances, hence neighbours, are the same
-(``tests/test_knn.py`` checks the scores equal).
+None of it depends on the recording being decoded, so a source embedding (method x recording x seed) needs
+one, whatever it decodes: ``decoders.fit_decoders`` remembers fitted decoders by content, and
+``pairs.source_space_knn_rows`` maps each target's bins back into the source's space (the strict
+alignments are isometries, so distances, hence neighbours, are the same; ``tests/test_knn.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +17,6 @@ from sklearn.neighbors import NearestNeighbors
 from .knn import class_counts, published_folds, search_ks, trial_block_folds
 from .protocol import Protocol
 from .task import EmbeddedTrials
-
-_MEMO: "OrderedDict[str, SourceNeighbours]" = OrderedDict()
-_MEMO_SIZE = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,18 +44,10 @@ def source_neighbours(fit_on: EmbeddedTrials, protocol: Protocol, search_on: Emb
                       ) -> SourceNeighbours:
     """The kNN decoders of ``fit_on``, k chosen by a 5-fold grid search over ``protocol.knn_grid`` on
     ``search_on`` (default ``fit_on``; the general path passes A's unaligned trials beside an aligned copy:
-    the search sees only distances). Remembered by content."""
+    the search sees only distances)."""
     search_on = fit_on if search_on is None else search_on
-    key = trials_key(f"{protocol.knn_grid}{protocol.knn_folds}", fit_on, search_on)
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
-    built = fitted_neighbours(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
-                              *chosen_ks(search_on, protocol))
-    _MEMO[key] = built
-    if len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return built
+    return fitted_neighbours(fit_on.values, fit_on.recording.velocity, fit_on.recording.direction,
+                             *chosen_ks(search_on, protocol))
 
 
 def fitted_neighbours(values: np.ndarray, velocity: np.ndarray, direction: np.ndarray, k_velocity: int,
@@ -85,21 +70,3 @@ def chosen_ks(search_on: EmbeddedTrials, protocol: Protocol) -> tuple[int, int]:
         velocity_search, direction_search = search_ks(values, [velocity, direction],
                                                       trial_block_folds(recording.trial), grid)
     return velocity_search.best_k, direction_search.best_k
-
-
-def clear_memo() -> None:
-    """Forget every remembered decoder (benchmarks time a cold build)."""
-    _MEMO.clear()
-
-
-def trials_key(prefix: str, *trials: EmbeddedTrials) -> str:
-    """A content hash of embedded trials as decoders see them (values, velocity, direction, trial), after
-    ``prefix`` (what else the result depends on)."""
-    digest = hashlib.sha1(prefix.encode())
-    for part in trials:
-        recording = part.recording
-        for array in (part.values, recording.velocity, recording.direction, recording.trial):
-            array = np.ascontiguousarray(array)
-            digest.update(f"{array.shape}{array.dtype}".encode())
-            digest.update(array.tobytes())
-    return digest.hexdigest()

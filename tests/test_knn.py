@@ -84,6 +84,7 @@ def test_source_space_knn_equals_the_general_path_under_a_real_rotation():
     from ner_bench import Embedding, chronological_split
     from ner_bench.alignment import align
     from ner_bench.decoders import knn_decoders
+    from ner_bench.pairs import source_space_knn_rows
     from ner_bench.protocol import STRICT
     from support.recordings import make_recording
 
@@ -99,7 +100,7 @@ def test_source_space_knn_equals_the_general_path_under_a_real_rotation():
     fit_on, target_test = source.part("train"), target.part("test")
     aligned = type(fit_on)(alignment.apply(fit_on.values), fit_on.recording)
     general = knn_decoders(aligned, STRICT, search_on=fit_on).rows({"test": target_test})
-    shared = knn_decoders(fit_on, STRICT, query_map=alignment.invert).rows({"test": target_test})
+    shared = source_space_knn_rows(fit_on, alignment, target_test, STRICT)
     assert [(r["metric"], r["target"], r.get("time_bin"), r["note"]) for r in shared] == \
            [(r["metric"], r["target"], r.get("time_bin"), r["note"]) for r in general]
     np.testing.assert_allclose([r["value"] for r in shared], [r["value"] for r in general], rtol=1e-12, atol=1e-12)

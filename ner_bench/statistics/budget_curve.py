@@ -43,7 +43,6 @@ def curve_members(table: pd.DataFrame) -> dict[str, dict]:
     and steps, for every label that belongs to a curve of at least two lengths."""
     variants = table[["method", "method_params", "method_label"]].drop_duplicates()
     found: dict[tuple, dict[int, str]] = {}
-    parameter_of: dict[tuple, str] = {}
     for row in variants.itertuples(index=False):
         split = _length_of(row.method_params)
         if split is None:
@@ -51,7 +50,6 @@ def curve_members(table: pd.DataFrame) -> dict[str, dict]:
         parameter, steps, rest = split
         key = (row.method, parameter, rest)
         found.setdefault(key, {})[steps] = row.method_label
-        parameter_of[key] = parameter
     members = {}
     for (method, parameter, rest), by_steps in found.items():
         if len(by_steps) < 2:

@@ -16,7 +16,8 @@ from ner_bench.alignment import align
 from ner_bench.decoders import knn_decoders
 from ner_bench.knn import _MEMO as SEARCH_MEMO
 from ner_bench.protocol import STRICT
-from ner_bench.source_neighbours import clear_memo
+from ner_bench.decoders import _FITTED as FITTED_MEMO
+from ner_bench.pairs import source_space_knn_rows
 
 MEDIANS: dict[str, float] = {}
 PAIR_NAME = ""
@@ -74,7 +75,7 @@ def test_pair_on_the_general_path(benchmark, pair):
 
     def cold():
         SEARCH_MEMO.clear()
-        clear_memo()
+        FITTED_MEMO.clear()
         return knn_decoders(aligned, STRICT, search_on=fit_on).rows(splits)
 
     benchmark.pedantic(cold, rounds=3, iterations=1)
@@ -90,7 +91,7 @@ def test_pair_on_the_general_path_with_the_search_remembered(benchmark, pair):
     knn_decoders(fit_on, STRICT)  # the search, remembered
 
     def warm():
-        clear_memo()
+        FITTED_MEMO.clear()
         return knn_decoders(aligned, STRICT, search_on=fit_on).rows(splits)
 
     benchmark.pedantic(warm, rounds=3, iterations=1)
@@ -100,9 +101,9 @@ def test_pair_on_the_general_path_with_the_search_remembered(benchmark, pair):
 def test_pair_on_the_shared_path(benchmark, pair, request):
     source, target, alignment = pair
     fit_on, target_test = source.part("train"), target.part("test")
-    knn_decoders(fit_on, STRICT)  # A's index and ks, built once per source
-    rows = benchmark.pedantic(lambda: knn_decoders(fit_on, STRICT, query_map=alignment.invert).rows(
-        {"test": target_test}), rounds=5, iterations=1)
+    source_space_knn_rows(fit_on, alignment, target_test, STRICT)  # A's index and ks, built once per source
+    rows = benchmark.pedantic(lambda: source_space_knn_rows(fit_on, alignment, target_test, STRICT), rounds=5,
+                              iterations=1)
     assert rows
     MEDIANS["shared"] = benchmark.stats.stats.median
     report(request.config)
@@ -121,7 +122,7 @@ def test_knn_scoring_of_a_21_recording_cross_session_task(benchmark, release_dir
 
     def score_all():
         SEARCH_MEMO.clear()
-        clear_memo()
+        FITTED_MEMO.clear()
         return [task.evaluate(u, embeddings[u.train.id], embeddings[u.test.id], Context(STRICT, 0)) for u in units]
 
     started = time.perf_counter()
