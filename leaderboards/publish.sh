@@ -17,17 +17,33 @@ PUBLISHED="precomputed[path=$NPZ/NER_Chewie/NPZ,label=NER (published embedding)]
 # every task with every decoder: kNN across recordings answers each pair with one query of A's own index
 # (ner_bench/source_neighbours.py); the calibration ladder runs on the cross-recording tasks
 TASKS="within-session,cross-session,cross-hemisphere,cross-area,latent-correlation"
-# every recording at hand: Chewie, Mihili and Han (21 of the release's 31), one run folder per subject (no
-# task pairs recordings of two subjects), so that the board can be made in chunks: SUBJECTS="Han" runs one
-SUBJECTS=${SUBJECTS:-Chewie Mihili Han}
+# every recording at hand: Chewie, Mihili and Han (21 of the release's 31). The board is made in chunks, one
+# run folder per subject and seed (no task pairs two subjects or two seeds), because all of it takes longer than
+# one sitting on 2 cores: SUBJECTS="Han" SEEDS="0" runs one chunk. Each chunk's results table is kept in
+# leaderboards/reaching/results/ (committed, a few MB: the board is rebuilt from those, never from a cache), and a
+# chunk already kept there is not run again (RERUN=1 runs it anyway); SUBJECTS="" makes the board only.
+SUBJECTS=${SUBJECTS-Chewie Mihili Han}
+SEEDS=${SEEDS:-0 1 2}
+KEPT=leaderboards/reaching/results
+mkdir -p "$KEPT"
 for subject in $SUBJECTS; do
-  ner-bench run --methods "$METHODS,$CONTROLS" --task "$TASKS" --dataset reaching --data-dir "$DATA" --seeds 0,1,2 \
-      --subjects "$subject" --jobs "$JOBS" --out "$RUNS/strict-$subject" \
-      || echo "$subject: some units failed (raw cannot be aligned across recordings)"
+  for seed in $SEEDS; do
+    chunk="strict-$subject-seed$seed"
+    if [ -f "$KEPT/$chunk.parquet" ] && [ -z "${RERUN:-}" ]; then echo "$chunk: kept in $KEPT"; continue; fi
+    status=0
+    ner-bench run --methods "$METHODS,$CONTROLS" --task "$TASKS" --dataset reaching --data-dir "$DATA" \
+        --seeds "$seed" --subjects "$subject" --jobs "$JOBS" --out "$RUNS/$chunk" || status=$?
+    if [ "$status" -gt 1 ]; then echo "$chunk: stopped (exit $status); running again resumes its run folder"; exit "$status"; fi
+    if [ "$status" = 1 ]; then echo "$chunk: some units failed (raw cannot be aligned across recordings)"; fi
+    cp "$RUNS/$chunk/results.parquet" "$KEPT/$chunk.parquet"
+  done
 done
 for protocol in paper strict; do
   ner-bench run --methods "$PUBLISHED" --task within-session,cross-session --dataset reaching --data-dir "$DATA" \
       --sessions 2015-06-29,2015-06-30 --protocol "$protocol" --out "$RUNS/published-$protocol"
 done
-ner-bench leaderboard "$RUNS"/strict-* --out leaderboards/reaching --data-dir "$DATA"   # every subject run so far
+# the board of every chunk kept so far; the trajectories come from the run folders of this sitting (their cache)
+CACHES=()
+for folder in "$RUNS"/strict-*; do [ -d "$folder/cache" ] && CACHES+=(--embeddings-from "$folder"); done
+ner-bench leaderboard "$KEPT"/*.parquet "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA"
 ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA"

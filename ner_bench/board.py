@@ -90,7 +90,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
                 *, alpha: float = DEFAULT_ALPHA, figures: bool = True, trajectories: bool = True,
                 embeddings: Mapping[str, Sequence[EmbeddedRecording]] | None = None, dataset: str | None = None,
                 data_dir: str | Path | None = None, plugins: Sequence[str | Path] = (), anchor: str | None = None,
-                seed: int | None = None, progress: bool | None = None, jobs: int | str = 1) -> Leaderboard:
+                seed: int | None = None, progress: bool | None = None, jobs: int | str = 1,
+                embeddings_from: Sequence[str | Path] = ()) -> Leaderboard:
     """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
 
     Parameters
@@ -107,6 +108,9 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         Draw the figures; draw the latent trajectory figures among them.
     embeddings : mapping of str to sequence of EmbeddedRecording, optional
         Trajectories to draw per method label; default: the embedding cache of each run folder given.
+    embeddings_from : sequence of str or Path
+        More run folders whose embedding cache the trajectories may use, their results not read (a board
+        made from results files, e.g. the chunks of a long run, beside a run folder that still has its cache).
     dataset, data_dir, plugins
         Where the recordings of cached embeddings come from (default: the dataset named in the results;
         ``data_dir`` and ``plugins`` as for ``run``).
@@ -168,7 +172,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
             board.budget_curve.to_csv(board.out / "budget_curve.csv", index=False)
         step("preparing figures" if figures else "no figures")
         if figures:
-            _draw(board, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
+            caches = [*(results if isinstance(results, (list, tuple)) else [results]), *embeddings_from]
+            _draw(board, caches, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
         step("page")
         from .report import write_report
 
@@ -191,7 +196,7 @@ def figure_jobs(jobs: int | str) -> int:
     return jobs
 
 
-def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories,
+def _draw(board: Leaderboard, caches, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories,
           step, jobs: int) -> None:
     try:
         from .figures import draw_all  # matplotlib only when figures are asked for
@@ -203,7 +208,7 @@ def _draw(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, a
     from .figures import board_colors
 
     step("aligning latent trajectories" if trajectories else "no trajectories")
-    extra = _trajectory_specs(board, results, embeddings, dataset, data_dir, plugins, anchor, seed) if trajectories \
+    extra = _trajectory_specs(board, caches, embeddings, dataset, data_dir, plugins, anchor, seed) if trajectories \
         else []
     colors = board_colors(board.summary, board.time_course, board.calibration)
     ladder = board.results[on_calibration_curve(board.results)]
@@ -240,12 +245,12 @@ def _remove_stale_figures(board: Leaderboard) -> None:
             path.unlink()
 
 
-def _trajectory_specs(board: Leaderboard, results, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:
+def _trajectory_specs(board: Leaderboard, caches, embeddings, dataset, data_dir, plugins, anchor, seed) -> list:
     from .figures import trajectory_specs
 
     if embeddings is None:
         try:
-            embeddings = cached_embeddings(board.results, results, dataset, data_dir, plugins, seed)
+            embeddings = cached_embeddings(board.results, caches, dataset, data_dir, plugins, seed)
         except NerBenchError as error:
             board.notes.append(f"latent trajectory figures skipped: {error}")
             log.info("latent trajectory figures skipped: %s", error)

@@ -177,6 +177,24 @@ def test_cache_loader_reads_meta_fields_and_the_board_draws_trajectories(run_dir
     assert all(not f.files["png"].is_absolute() and (board.out / f.files["png"]).exists() for f in trajectories)
 
 
+SYNTHETIC = "synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24,n_neurons=12,pool_size=16]"
+
+
+def test_a_board_of_results_files_draws_trajectories_from_a_named_run_folder(run_dir, tmp_path):
+    """The published board is made from committed results files (one per chunk of a long run): their
+    trajectories come from a run folder that still has its cache, whose results are not read twice."""
+    pytest.importorskip("seaborn")
+    kept = tmp_path / "chunk.parquet"
+    pd.read_parquet(run_dir / "results.parquet").to_parquet(kept)
+    alone = nb.leaderboard(kept, out=tmp_path / "alone", dataset=SYNTHETIC)
+    assert not [f for f in alone.figures if f.kind == "trajectories"]
+    assert any("no embedding cache" in note for note in alone.notes)
+    board = nb.leaderboard(kept, out=tmp_path / "board", embeddings_from=[run_dir], dataset=SYNTHETIC)
+    drawn = [f for f in board.figures if f.kind == "trajectories"]
+    assert {(f.key["subject"], f.key["area"]) for f in drawn} == {("Synthie", "M1"), ("Synthie", "PMd")}
+    assert len(board.results) == len(alone.results)  # the run folder's rows were not read
+
+
 def test_engine_imports_without_matplotlib():
     code = "import sys, ner_bench, ner_bench.runner, ner_bench.statistics; print('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
