@@ -151,3 +151,6 @@ def test_a_run_below_the_published_training_says_so_in_one_line():
     assert note.startswith("not the published training") and "\n" not in note
     assert "ner: iterations 3 (published 20000)" in note and "pca" not in note
     assert training_note(quick[quick["method"] == "pca"], methods) == ""
+    # a method with a required parameter and no budget (precomputed) is not built to compare lengths
+    rows = quick[quick["method"] == "pca"].assign(method="precomputed", method_params='{"path": "x"}')
+    assert training_note(rows, methods) == ""

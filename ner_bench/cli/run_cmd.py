@@ -162,8 +162,11 @@ def training_note(table, method_classes: dict) -> str:
         params = parse_params(text)
         if cls is None or not isinstance(params, dict):
             continue
-        published = cls(budget="paper").params
         length_keys = sorted({key for overrides in cls.budgets.values() for key in overrides})
+        if not length_keys:
+            continue
+        # the published lengths beside the run's other parameters (a required one, e.g. a path, included)
+        published = cls(budget="paper", **{k: v for k, v in params.items() if k not in length_keys}).params
         changed = [f"{key} {params[key]} (published {published[key]})" for key in length_keys
                    if key in params and params[key] != published.get(key)]
         names = differences.setdefault(", ".join(changed), []) if changed else []
