@@ -4,13 +4,12 @@ ranking at the shortest length is the ranking at the longest."""
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from .labels import metric_label
 from .results import HEADLINE
 from .statistics.budget_curve import ranking_holds
+from .html_text import escaped
 
 
 def budget_curve_section(curve: pd.DataFrame, key: tuple[str, str, str], table) -> str:
@@ -23,8 +22,8 @@ def budget_curve_section(curve: pd.DataFrame, key: tuple[str, str, str], table) 
         for decoder, target, metric in HEADLINE:
             one = part[(part["decoder"] == decoder) & (part["target"] == target) & (part["metric"] == metric)]
             if len(one):
-                parts.append(f"<h4>training length · test trials · {_esc(pair_type)} · "
-                             f"{_esc(metric_label(decoder, target, metric))}</h4>")
+                parts.append(f"<h4>training length · test trials · {escaped(pair_type)} · "
+                             f"{escaped(metric_label(decoder, target, metric))}</h4>")
                 parts.append(_length_table(one, table) + _verdict(one))
     if parts:
         parts.insert(0, "<p class=muted>Each step-trained method at every training length, every length a "
@@ -43,7 +42,7 @@ def _length_table(rows: pd.DataFrame, table) -> str:
         values = "".join(f"<td data-sort='{float(cells.loc[s, 'mean'])!r}'>{float(cells.loc[s, 'mean']):.3f} "
                          f"<span class=ci>({int(cells.loc[s, 'rank'])})</span></td>" if s in cells.index
                          else "<td>–</td>" for s in lengths)
-        out.append(f"<tr><td class=text>{_esc(name)}</td>{values}</tr>")
+        out.append(f"<tr><td class=text>{escaped(name)}</td>{values}</tr>")
     return table("budget", header, out)
 
 
@@ -54,9 +53,5 @@ def _verdict(rows: pd.DataFrame) -> str:
     row = holds.iloc[0]
     since = ("at every length" if row["stable_from"] == row["shortest"] else
              f"from {int(row['stable_from']):,} on" if row["stable_from"] < row["longest"] else "at no shorter length")
-    return (f"<p class=muted>The ranking at {int(row['longest']):,} ({_esc(row['ranking_at_longest'])}) holds "
-            f"{since}; at {int(row['shortest']):,}: {_esc(row['ranking_at_shortest'])}.</p>")
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return (f"<p class=muted>The ranking at {int(row['longest']):,} ({escaped(row['ranking_at_longest'])}) holds "
+            f"{since}; at {int(row['shortest']):,}: {escaped(row['ranking_at_shortest'])}.</p>")

@@ -4,14 +4,13 @@ beats refitting a decoder on those K trials of the new recording."""
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
 from .calibration import ordered_sizes
 from .labels import metric_label
 from .results import HEADLINE
+from .html_text import escaped
 
 ORACLE_FLAG = " ⚠ oracle: sees B's test trials"
 
@@ -26,8 +25,8 @@ def calibration_section(calibration: pd.DataFrame, key: tuple[str, str, str], ta
         for decoder, target, metric in HEADLINE:
             one = part[(part["decoder"] == decoder) & (part["target"] == target) & (part["metric"] == metric)]
             if len(one):
-                parts.append(f"<h4>calibration ladder · test trials · {_esc(pair_type)} pairs · "
-                             f"{_esc(metric_label(decoder, target, metric))}</h4>")
+                parts.append(f"<h4>calibration ladder · test trials · {escaped(pair_type)} pairs · "
+                             f"{escaped(metric_label(decoder, target, metric))}</h4>")
                 parts.append(_ladder_table(one, table))
     if parts:
         parts.insert(0, "<p class=muted>Score against the number K of the new recording's labelled training "
@@ -50,8 +49,9 @@ def _ladder_table(rows: pd.DataFrame, table) -> str:
         flag = ORACLE_FLAG if mode == "oracle" else ""
         values = "".join(_cell(cells.loc[s]) if s in cells.index else "<td>–</td>" for s in sizes)
         beats = part["beats_refit_from"].dropna()
-        out.append(f"<tr><td class=text>{_esc(method)}</td><td class=text>{_esc(alignment + flag)}</td>"
-                   f"<td class=text>{_esc(mode)}</td>{values}<td>{_esc(beats.iloc[0]) if len(beats) else '–'}</td></tr>")
+        out.append(f"<tr><td class=text>{escaped(method)}</td><td class=text>{escaped(alignment + flag)}</td>"
+                   f"<td class=text>{escaped(mode)}</td>{values}"
+                   f"<td>{escaped(beats.iloc[0]) if len(beats) else '–'}</td></tr>")
     return table("calibration", header, out)
 
 
@@ -60,7 +60,3 @@ def _cell(row: pd.Series) -> str:
     low, high = (float(row[c]) for c in ("ci_low", "ci_high"))
     ci = "" if np.isnan(low) else f" <span class=ci>[{low:.3f}, {high:.3f}]</span>"
     return f"<td data-sort='{mean!r}'>{mean:.3f}{ci}</td>"
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)

@@ -6,7 +6,6 @@ can be moved or published as is); tables come first since the figures run to man
 from __future__ import annotations
 
 import datetime
-import html
 import json
 from collections import Counter
 from pathlib import Path
@@ -22,6 +21,7 @@ from .protocol import PROTOCOLS
 from .results import HEADLINE
 from .labels import metric_label
 from .statistics import CI_METHOD, NONE, SAME
+from .html_text import escaped
 
 if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
     from .figures import FigureRecord
@@ -130,10 +130,6 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _anchor(key: Sequence[str], prefix: str = "s") -> str:
     return f"{prefix}-" + "-".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in key)
 
@@ -142,7 +138,7 @@ def _contents(sections: Sequence[tuple[str, str, str]], with_figures: Sequence[t
               trajectories: bool, lengths: bool = False) -> str:
     """The table of contents: the tables of each section, the protocol, then the figures of each."""
     def links(keys, prefix):
-        return "".join(f"<li><a href='#{_anchor(k, prefix)}'>{_esc(' · '.join(k))}</a></li>" for k in keys)
+        return "".join(f"<li><a href='#{_anchor(k, prefix)}'>{escaped(' · '.join(k))}</a></li>" for k in keys)
 
     parts = ["<nav id=contents><strong>Contents</strong><ol>",
              f"<li><a href='#tables'>Tables</a><ul>{links(sections, 's')}</ul></li>",
@@ -170,7 +166,7 @@ def _reading_guide(alpha: float) -> str:
         "a test session are averaged into one value first, so n is the number of sessions and a comparison of "
         "two methods has at most n - 1 degrees of freedom. Pair types (cross-session, cross-hemisphere, "
         "cross-area, ...) are never pooled. Means come with a 95 % "
-        f"{_esc(CI_METHOD)} interval; median and interquartile mean (IQM) sit beside them, since a few "
+        f"{escaped(CI_METHOD)} interval; median and interquartile mean (IQM) sit beside them, since a few "
         "blow-ups can drag a mean. Methods are compared pairwise over shared sessions (paired t-test and "
         "Wilcoxon signed-rank, Holm-adjusted within each family of pairs, Cohen's dz). <strong>Tie groups</strong> "
         "are letters: methods that share a letter were not separated by a Holm-adjusted paired t-test at "
@@ -197,31 +193,31 @@ def protocol_box(results: pd.DataFrame, notes: Iterable[str] = ()) -> str:
     items = []
     for name in sorted(results["protocol"].dropna().unique()):
         known = PROTOCOLS.get(name)
-        items.append(f"<b>{_esc(name)}</b>" + (f": {_esc(known.description)}" if known else ""))
+        items.append(f"<b>{escaped(name)}</b>" + (f": {escaped(known.description)}" if known else ""))
     defects = sorted({d.strip() for text in results.get("defects", pd.Series(dtype=str)).dropna()
                       for d in str(text).split(";") if d.strip()})
     entries = [("protocol", "<br>".join(items)),
-               ("splits", _esc(", ".join(sorted(results["split"].dropna().astype(str).unique())))
+               ("splits", escaped(", ".join(sorted(results["split"].dropna().astype(str).unique())))
                 + " <span class=muted>(test: held-out trials of the test recording; train: its training "
                   "trials, reported for reference)</span>"),
-               ("decoders", "<br>".join(_esc(f"{d}: {', '.join(sorted(set(g['target'].dropna())))} -> "
+               ("decoders", "<br>".join(escaped(f"{d}: {', '.join(sorted(set(g['target'].dropna())))} -> "
                                              f"{', '.join(sorted(set(g['metric'].dropna())))}")
                                         for d, g in results[results["status"] == "ok"].groupby("decoder")
                                         if d != NONE)),
-               ("seeds", _esc(", ".join(str(s) for s in sorted(pd.to_numeric(results["seed"]).dropna()
+               ("seeds", escaped(", ".join(str(s) for s in sorted(pd.to_numeric(results["seed"]).dropna()
                                                                    .astype(int).unique())))),
                ("budgets and method parameters", _budgets(results)),
                ("package versions", _versions(results)),
-               ("devices", _esc(", ".join(sorted(results.get("device", pd.Series(dtype=str)).dropna()
+               ("devices", escaped(", ".join(sorted(results.get("device", pd.Series(dtype=str)).dropna()
                                                  .astype(str).unique())) or "unknown"))]
     if defects:
         entries.append(("known defects reproduced (paper protocol)",
-                        "<br>".join(f"<span class=defect>{_esc(d)}</span>" for d in defects)))
+                        "<br>".join(f"<span class=defect>{escaped(d)}</span>" for d in defects)))
     notes = list(notes)
     if notes:
-        entries.append(("notes", "<br>".join(_esc(n) for n in notes)))
+        entries.append(("notes", "<br>".join(escaped(n) for n in notes)))
     return ("<section class=box id=protocol><h2 style='margin-top:8px'>Protocol</h2><dl>"
-            + "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in entries) + "</dl></section>")
+            + "".join(f"<dt>{escaped(k)}</dt><dd>{v}</dd>" for k, v in entries) + "</dl></section>")
 
 
 def _budgets(results: pd.DataFrame) -> str:
@@ -230,7 +226,7 @@ def _budgets(results: pd.DataFrame) -> str:
     pairs = results[[label, "method_params"]].drop_duplicates().sort_values(label)
     lines = [f"budget: {', '.join(budgets) or 'unknown'}"]
     lines += [f"{m}: {p}" for m, p in pairs.itertuples(index=False, name=None)]
-    return "<br>".join(_esc(line) for line in lines)
+    return "<br>".join(escaped(line) for line in lines)
 
 
 def _versions(results: pd.DataFrame) -> str:
@@ -246,7 +242,7 @@ def _versions(results: pd.DataFrame) -> str:
         except ValueError:
             versions = {"versions": text}
         listed = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-        blocks.append(_esc(listed) + (f" <span class=muted>({n} rows)</span>" if len(counts) > 1 else ""))
+        blocks.append(escaped(listed) + (f" <span class=muted>({n} rows)</span>" if len(counts) > 1 else ""))
     return "<br>".join(blocks)
 
 
@@ -264,7 +260,7 @@ def _section_figures(key: tuple[str, str, str], figures: Sequence[FigureRecord])
 
 def _title_of(key: tuple[str, str, str]) -> str:
     dataset, task, protocol = key
-    return f"{_esc(dataset)} · {_esc(task)} · protocol {_esc(protocol)}"
+    return f"{escaped(dataset)} · {escaped(task)} · protocol {escaped(protocol)}"
 
 
 def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: pd.DataFrame,
@@ -277,8 +273,8 @@ def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: p
         aligned = "" if alignment == NONE else f" · alignment {alignment}"
         if alignment == "published":  # the release's alignment sees the test recording's test trials
             aligned += " (oracle: fitted on B's test trials too)"
-        parts.append(f"<h4>{_esc(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
-                     f"{_esc(part['unit'].iloc[0])}; n = {_esc(_n_units(part))}</p>")
+        parts.append(f"<h4>{escaped(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
+                     f"{escaped(part['unit'].iloc[0])}; n = {escaped(_n_units(part))}</p>")
         parts.append(summary_table(part))
         pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
                          & (pairwise["protocol"] == protocol) & (pairwise["split"] == split)
@@ -306,10 +302,10 @@ def _figure_section(key: tuple[str, str, str], figures: Sequence[FigureRecord]) 
 
 def _figure(record: FigureRecord) -> str:
     png, svg = record.files.get("png"), record.files.get("svg")
-    png_href, svg_href = (_esc(Path(p).as_posix()) if p else "" for p in (png, svg))
+    png_href, svg_href = (escaped(Path(p).as_posix()) if p else "" for p in (png, svg))
     link = f" · <a href='{svg_href}'>SVG</a>" if svg else ""
-    return (f"<figure data-kind='{_esc(record.kind)}'><a href='{png_href}'><img src='{png_href}' "
-            f"alt='{_esc(record.title)}'></a><figcaption>{_esc(record.title)}{link}</figcaption></figure>")
+    return (f"<figure data-kind='{escaped(record.kind)}'><a href='{png_href}'><img src='{png_href}' "
+            f"alt='{escaped(record.title)}'></a><figcaption>{escaped(record.title)}{link}</figcaption></figure>")
 
 
 def summary_table(rows: pd.DataFrame) -> str:
@@ -326,12 +322,13 @@ def summary_table(rows: pd.DataFrame) -> str:
         arrow = {"higher": "", "lower": " (lower is better)"}.get(row.direction, " (descriptive, not ranked)")
         out.append(
             f"<tr class='{'g-odd' if flip else 'g-even'}' data-tie-group='{row.tie_group}'>"
-            f"<td class=text>{_esc(metric + arrow)}</td><td>{_rank(row.rank)}</td><td class=text>{_esc(row.method)}</td>"
+            f"<td class=text>{escaped(metric + arrow)}</td><td>{_rank(row.rank)}</td>"
+            f"<td class=text>{escaped(row.method)}</td>"
             f"<td data-sort='{row.tie_group}'>{_tie(row.tie_group)}</td>"
             f"<td data-sort='{_num(row.mean)}'>{_f(row.mean)} <span class=ci>[{_f(row.ci_low)}, {_f(row.ci_high)}]"
             f"</span></td><td>{_f(row.sd)}</td><td>{_f(row.median)}</td><td>{_f(row.iqm)}</td>"
             f"<td>{_f(row.mean_rank, 2)}</td><td>{row.n_units}</td><td>{row.n_recordings}</td>"
-            f"<td>{_esc(row.seeds)}</td><td>{getattr(row, 'n_failed', 0)}</td></tr>")
+            f"<td>{escaped(row.seeds)}</td><td>{getattr(row, 'n_failed', 0)}</td></tr>")
     return _table("summary", header, out)
 
 
@@ -344,15 +341,16 @@ def pairwise_table(rows: pd.DataFrame) -> str:
         significant = bool(row.significant)
         metric = metric_label(row.decoder, row.target, row.metric)
         out.append(
-            f"<tr><td class=text>{_esc(metric)}</td>"
-            f"<td class=text>{_esc(row.method_a)}</td><td class=text>{_esc(row.method_b)}</td><td>{row.n_shared}</td>"
+            f"<tr><td class=text>{escaped(metric)}</td>"
+            f"<td class=text>{escaped(row.method_a)}</td><td class=text>{escaped(row.method_b)}</td>"
+            f"<td>{row.n_shared}</td>"
             f"<td data-sort='{_num(row.mean_diff)}'>{_f(row.mean_diff)} <span class=ci>[{_f(row.diff_ci_low)}, "
             f"{_f(row.diff_ci_high)}]</span></td><td>{_f(row.cohens_dz, 2)}</td><td>{_f(row.t_statistic, 2)}</td>"
             f"<td data-sort='{_num(row.t_p)}'>{_p(row.t_p)}</td>"
             f"<td data-sort='{_num(row.t_p_holm)}' class='{'sig' if significant else ''}'>{_p(row.t_p_holm)}</td>"
             f"<td data-sort='{_num(row.wilcoxon_p)}'>{_p(row.wilcoxon_p)}</td>"
             f"<td data-sort='{_num(row.wilcoxon_p_holm)}'>{_p(row.wilcoxon_p_holm)}</td>"
-            f"<td class=text>{_esc(row.note or '')}</td></tr>")
+            f"<td class=text>{escaped(row.note or '')}</td></tr>")
     return _table("pairwise", header, out)
 
 
@@ -364,7 +362,7 @@ def _metric_order(rows: pd.DataFrame, then: list[str]) -> pd.DataFrame:
 
 
 def _table(kind: str, header: list[tuple[str, bool]], rows: list[str]) -> str:
-    head = "".join(f"<th class='{'text' if text else ''}'>{_esc(name)}</th>" for name, text in header)
+    head = "".join(f"<th class='{'text' if text else ''}'>{escaped(name)}</th>" for name, text in header)
     return (f"<table class='sortable {kind}' data-table='{kind}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 

@@ -3,13 +3,12 @@ beside its shuffled control's, with the methods whose control comes near them fl
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from .labels import metric_label
 from .results import HEADLINE
 from .statistics.shuffle_controls import NEAR
+from .html_text import escaped
 
 FLAG = "⚠ control near the method"
 
@@ -26,9 +25,9 @@ def shuffle_section(shuffle: pd.DataFrame, key: tuple[str, str, str], table) -> 
               ("method", False), ("control", False), ("gap", False), ("", True)]
     out = []
     for row in rows.sort_values(["pair_type", "alignment", "metric", "method", "control"]).itertuples(index=False):
-        out.append(f"<tr><td class=text>{_esc(row.pair_type)}</td><td class=text>{_esc(row.alignment)}</td>"
-                   f"<td class=text>{_esc(metric_label(row.decoder, row.target, row.metric))}</td>"
-                   f"<td class=text>{_esc(row.method)}</td><td class=text>{_esc(row.control)}</td>"
+        out.append(f"<tr><td class=text>{escaped(row.pair_type)}</td><td class=text>{escaped(row.alignment)}</td>"
+                   f"<td class=text>{escaped(metric_label(row.decoder, row.target, row.metric))}</td>"
+                   f"<td class=text>{escaped(row.method)}</td><td class=text>{escaped(row.control)}</td>"
                    + "".join(f"<td data-sort='{v!r}'>{v:.3f}</td>" for v in (row.method_mean, row.control_mean,
                                                                              row.gap))
                    + f"<td class=text>{FLAG if row.flagged else ''}</td></tr>")
@@ -38,7 +37,3 @@ def shuffle_section(shuffle: pd.DataFrame, key: tuple[str, str, str], table) -> 
              f"both have. Gap: method minus control in the metric's better direction; flagged when it is "
              f"below {NEAR:.0%} of the method's own score. All numbers: shuffle_controls.csv.</p>")
     return guide + table("shuffle", header, out)
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
