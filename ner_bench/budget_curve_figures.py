@@ -16,7 +16,7 @@ PANEL_KEYS = ["task", "pair_type", "alignment"]
 
 def budget_curve_figure(curve: pd.DataFrame, title: str) -> Figure:
     """``curve``: the budget-curve rows of one dataset x protocol x split x decoder x target x metric."""
-    panels = sorted(curve.groupby(PANEL_KEYS).groups, key=lambda key: (key[1] != SAME, key))
+    panels = curve_panels(curve)
     figure = new_figure(3.4 * len(panels) + 1.8, 3.2)
     axes = figure.subplots(1, len(panels), squeeze=False, sharey=True)[0]
     colors = method_colors(curve["curve"].unique())
@@ -39,6 +39,13 @@ def budget_curve_figure(curve: pd.DataFrame, title: str) -> Figure:
     figure.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
     suptitle(figure, f"{title}\nmean over test sessions; every length is a checkpoint of one long fit")
     return figure
+
+
+def curve_panels(curve: pd.DataFrame) -> list[tuple]:
+    """(task, pair type, alignment) of each panel: one panel of same-recording scores (a pair task's diagonal
+    repeats the within-session task's numbers; within-session is kept where both are there), then the rest."""
+    panels = sorted(curve.groupby(PANEL_KEYS).groups, key=lambda key: (key[1] != SAME, key[0] != "within-session", key))
+    return [panel for i, panel in enumerate(panels) if panel[1] != SAME or i == 0]
 
 
 def budget_curve_specs(curve: pd.DataFrame) -> list[FigureSpec]:

@@ -115,3 +115,19 @@ def test_ranking_holds_compares_the_shortest_and_longest_common_length():
     assert (holds["shortest"], holds["longest"]) == (10, 1000) and not holds["holds"]
     assert holds["ranking_at_shortest"] == "a > b" and holds["ranking_at_longest"] == "b > a"
     assert holds["stable_from"] == 100  # from 100 on, every length ranks as the longest does
+
+
+def test_the_budget_figure_draws_same_recording_scores_once():
+    """A pair task's diagonal repeats the within-session numbers: one same-recording panel, within-session's."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    from ner_bench.budget_curve_figures import curve_panels
+    from ner_bench.statistics.table import SAME
+
+    panels = [("cross-session", SAME, "train-procrustes"), ("within-session", SAME, "-"),
+              ("cross-session", "cross-session", "train-procrustes")]
+    curve = pd.DataFrame([dict(task=t, pair_type=p, alignment=a) for t, p, a in panels])
+    assert curve_panels(curve) == [("within-session", SAME, "-"), ("cross-session", "cross-session", "train-procrustes")]
+    only_pairs = curve[curve["task"] == "cross-session"]
+    assert curve_panels(only_pairs) == [("cross-session", SAME, "train-procrustes"),
+                                        ("cross-session", "cross-session", "train-procrustes")]
