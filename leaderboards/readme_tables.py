@@ -3,8 +3,9 @@
 Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the repository root)
 
 Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
-summary; (2) the calibration table: for each method, the smallest K at which a supervised Procrustes or CCA
-alignment beats refitting a decoder on the same K trials of the new recording (velocity R^2, linear decoder).
+summary; (2) the calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA
+alignment beats refitting a decoder on the same K trials of the new recording (velocity R^2 of the linear
+decoder, peak direction accuracy of the logistic one).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ HEADLINE_COLUMNS = [
      "trajectory_contrast_r"),
 ]
 CALIBRATION_ALIGNMENTS = ("procrustes", "cca")
+#: (decoder, target, metric) of the calibration tables
+CALIBRATION_METRICS = [("linear", "velocity", "r2"), ("logistic", "direction", "peak_accuracy")]
 
 
 def headline_table(summary: pd.DataFrame) -> str:
@@ -51,34 +54,37 @@ def headline_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def calibration_summary(calibration: pd.DataFrame) -> str:
-    """Per pair type and method: the K from which Procrustes and CCA beat the refit control, and the
-    score at K = 16 beside the refit control's (velocity R^2, linear decoder, test trials)."""
-    rows = calibration[(calibration["split"] == "test") & (calibration["decoder"] == "linear")
-                       & (calibration["target"] == "velocity") & (calibration["metric"] == "r2")]
-    lines = ["| pair type | method | " + " | ".join(f"{a}: beats refit from K" for a in CALIBRATION_ALIGNMENTS)
-             + " | " + " | ".join(f"{a} at K=16" for a in CALIBRATION_ALIGNMENTS) + " | refit at K=16 |",
+def calibration_summary(calibration: pd.DataFrame, decoder: str, target: str, metric: str) -> str:
+    """Per pair type and method: the K up to which Procrustes and CCA beat the refit control, and the
+    score at K = 16 beside the refit control's (one decoder, target and metric; test trials)."""
+    rows = calibration[(calibration["split"] == "test") & (calibration["decoder"] == decoder)
+                       & (calibration["target"] == target) & (calibration["metric"] == metric)]
+    header = ([f"{a}: beats refit up to K" for a in CALIBRATION_ALIGNMENTS]
+              + [f"{a} at K=16" for a in CALIBRATION_ALIGNMENTS] + ["refit at K=16"])
+    lines = [f"{decoder} {target} {metric}, test trials", "", "| pair type | method | " + " | ".join(header) + " |",
              "|---" * (3 + 2 * len(CALIBRATION_ALIGNMENTS)) + "|"]
     for (pair_type, method), part in rows.groupby(["pair_type", "method"], sort=True):
         by = {a: part[part["alignment"] == a] for a in CALIBRATION_ALIGNMENTS}
-        beats = [_first(p["beats_refit_from"]) for p in by.values()]
+        beats = [_first(p["beats_refit_up_to"]) for p in by.values()]
         at_16 = [p[p["calibration_size"].astype(str) == "16"] for p in by.values()]
         scores = [f"{p['mean'].iloc[0]:.3f}" if len(p) else "" for p in at_16]
         refit = next((f"{p['refit_mean'].iloc[0]:.3f}" for p in at_16 if len(p)), "")
-        lines.append(f"| {pair_type} | {method} | " + " | ".join(beats) + " | " + " | ".join(scores) + f" | {refit} |")
+        lines.append(f"| {pair_type} | {method} | " + " | ".join([*beats, *scores, refit]) + " |")
     return "\n".join(lines)
 
 
 def _first(values: pd.Series) -> str:
     values = values.dropna()
-    return str(values.iloc[0]) if len(values) else "never"
+    return str(values.iloc[0]) if len(values) else "-"
 
 
 def main(board: Path) -> None:
     print(headline_table(pd.read_csv(board / "summary.csv")))
     if (board / "calibration.csv").exists():
-        print()
-        print(calibration_summary(pd.read_csv(board / "calibration.csv")))
+        calibration = pd.read_csv(board / "calibration.csv")
+        for decoder, target, metric in CALIBRATION_METRICS:
+            print()
+            print(calibration_summary(calibration, decoder, target, metric))
 
 
 if __name__ == "__main__":

@@ -32,23 +32,23 @@ def calibration_section(calibration: pd.DataFrame, key: tuple[str, str, str], ta
         parts.insert(0, "<p class=muted>Score against the number K of the new recording's labelled training "
                         "trials (chronologically first) that an alignment or a decoder may use; its test trials "
                         "are never used, except by the oracle. Mean over test sessions [95 % hierarchical-bootstrap "
-                        "CI]; <em>beats refit from</em>: the smallest K from which the alignment beats refitting "
-                        "the decoder on those K trials alone, at every larger K (refit at K = all is the "
-                        "within-session ceiling). All numbers: calibration.csv.</p>")
+                        "CI]; <em>beats refit up to</em>: the largest K up to which the alignment beats refitting "
+                        "the decoder on those K trials alone, at every K (refit at K = all is the within-session "
+                        "ceiling); past it, label the new day and refit. All numbers: calibration.csv.</p>")
     return "\n".join(parts)
 
 
 def _ladder_table(rows: pd.DataFrame, table) -> str:
     sizes = ordered_sizes(rows["calibration_size"])
     header = [("method", True), ("alignment", True), ("mode", True)] + [(f"K = {s}", False) for s in sizes] + [
-        ("beats refit from", False)]
+        ("beats refit up to", False)]
     out = []
     for (method, alignment), part in rows.groupby(["method", "alignment"], sort=True):
         cells = part.set_index("calibration_size")
         mode = part["alignment_mode"].iloc[0]
         flag = ORACLE_FLAG if mode == "oracle" else ""
         values = "".join(_cell(cells.loc[s]) if s in cells.index else "<td>–</td>" for s in sizes)
-        beats = part["beats_refit_from"].dropna()
+        beats = part["beats_refit_up_to"].dropna()
         out.append(f"<tr><td class=text>{escaped(method)}</td><td class=text>{escaped(alignment + flag)}</td>"
                    f"<td class=text>{escaped(mode)}</td>{values}"
                    f"<td>{escaped(beats.iloc[0]) if len(beats) else '–'}</td></tr>")

@@ -114,7 +114,26 @@ def test_the_table_finds_where_an_alignment_beats_refitting():
     table = calibration_table(pd.DataFrame(rows))
     procrustes = table[table["alignment"] == "procrustes"].set_index("calibration_size")
     assert list(procrustes["beats_refit"]) == [False, True, True]  # the ceiling is the refit at K = all
-    assert set(procrustes["beats_refit_from"]) == {"16"} and procrustes.loc["all", "refit_mean"] == 0.65
+    assert set(procrustes["beats_refit_up_to"]) == {None} and procrustes.loc["all", "refit_mean"] == 0.65
+
+
+def test_the_table_says_up_to_which_k_an_alignment_beats_refitting():
+    """Alignment pays with few labelled trials and refitting catches up: the last K of the winning run."""
+    base = dict(dataset="d", task="cross-session", protocol="strict", split="test", cells="different recordings",
+                pair_type="cross-session", decoder="linear", target="velocity", metric="r2", method="m",
+                seed=0, status="ok", time_bin=pd.NA, subject="S", calibration_curve=True, method_label="m",
+                train_unit="A", test_unit="B")
+    rows = []
+    for session in ("s1", "s2"):
+        for alignment, mode, scores in [("procrustes", "supervised", {"8": 0.6, "16": 0.6, "32": 0.6, "all": 0.9}),
+                                        ("refit", "control", {"8": 0.4, "16": 0.5, "32": 0.7}),
+                                        ("ceiling", "control", {"all": 0.8})]:
+            rows += [dict(base, test_session=session, alignment=alignment, alignment_mode=mode, calibration_size=size,
+                          value=value) for size, value in scores.items()]
+    table = calibration_table(pd.DataFrame(rows))
+    procrustes = table[table["alignment"] == "procrustes"].set_index("calibration_size")
+    assert list(procrustes["beats_refit"]) == [True, True, False, True]
+    assert set(procrustes["beats_refit_up_to"]) == {"16"}  # a win after a loss does not extend the run
 
 
 def test_the_run_summary_says_what_the_ladder_rows_are():

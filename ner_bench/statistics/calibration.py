@@ -4,8 +4,9 @@ alignment of the ladder, beside the refit control and the within-session ceiling
 Per (dataset, task, protocol, pair type, decoder, target, metric, method, alignment, K): the mean over
 independent units (test sessions; seeds and recording pairs averaged within a unit, as everywhere on the
 board), its hierarchical-bootstrap CI, the refit control's mean at the same K, and whether the alignment
-beats it there (in the metric's declared direction). ``beats_refit_from`` is the smallest K from which the
-alignment beats the refit control at every larger K scored.
+beats it there (in the metric's declared direction). ``beats_refit_up_to`` is the largest K up to which the
+alignment beats the refit control at every K scored (empty when it loses at the smallest): an alignment pays
+while the new day has at most that many labelled trials, and refitting on them is better past it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .units import means_over_units, seed_scores
 CURVE = ["dataset", "task", "protocol", "split", "cells", "pair_type", "decoder", "target", "metric"]
 RUNG = ["alignment", "alignment_mode", "calibration_size"]
 COLUMNS = CURVE + ["method", "alignment", "alignment_mode", "calibration_size", "n_units", "mean", "ci_low",
-                   "ci_high", "refit_mean", "ceiling_mean", "beats_refit", "beats_refit_from", "higher_is_better"]
+                   "ci_high", "refit_mean", "ceiling_mean", "beats_refit", "beats_refit_up_to", "higher_is_better"]
 
 
 def calibration_table(ladder: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -47,12 +48,14 @@ def _with_controls(table: pd.DataFrame) -> pd.DataFrame:
     table["higher_is_better"] = [metrics.direction_of(m) != metrics.LOWER for m in table["metric"]]
     sign = np.where(table["higher_is_better"], 1.0, -1.0)
     table["beats_refit"] = (sign * (table["mean"] - table["refit_mean"]) > 0).where(table["refit_mean"].notna())
-    first = {}
+    last = {}
     for key, part in table.groupby(per_method + ["alignment"], sort=False):
         part = part.dropna(subset=["beats_refit"]).sort_values("calibration_size", key=size_order)
         beats = part["beats_refit"].astype(bool).to_numpy()
-        first[key] = next((part["calibration_size"].iloc[i] for i in range(len(beats)) if beats[i:].all()), None)
-    table["beats_refit_from"] = [first.get(tuple(row)) for row in table[per_method + ["alignment"]].itertuples(
+        losing = np.flatnonzero(~beats)
+        up_to = len(beats) if not len(losing) else losing[0]  # sizes before the first K that loses
+        last[key] = part["calibration_size"].iloc[up_to - 1] if up_to else None
+    table["beats_refit_up_to"] = [last.get(tuple(row)) for row in table[per_method + ["alignment"]].itertuples(
         index=False)]
     table = table.sort_values("calibration_size", key=size_order, kind="stable")
     return table.sort_values(CURVE + ["method", "alignment"], kind="stable", ignore_index=True)
