@@ -16,13 +16,18 @@ import logging
 import numpy as np
 
 from .calibration import AT_EVERY_SIZE, LABELLED, MAPS_BY_NAME, RUNGS, TargetMap, calibration_block, published_map
-from .decoders import fit_decoders
+from .decoders import fit_decoders, trials_key
 from .errors import NerBenchError
+from .memo import BoundedMemo
 from .protocol import Protocol
 from .task import EmbeddedTrials, Embedding
 from .threads import limited
 
 log = logging.getLogger(__name__)
+
+#: the rows of the controls (``refit``, ``ceiling``) by content of B's block and test trials: they do not depend
+#: on the source, and every pair with the same target scores them
+_CONTROL_ROWS: "BoundedMemo[list[dict]]" = BoundedMemo(256)
 
 
 def alignment_calibration(method: str, target: Embedding) -> dict:
@@ -80,9 +85,11 @@ def _sizes_of(rung: str, sizes: tuple, n_train: int) -> list:
 def _rung_rows(rung: str, fixed, source: Embedding, source_train: EmbeddedTrials, target: Embedding,
                block: EmbeddedTrials, target_test: EmbeddedTrials, protocol: Protocol,
                decoders: tuple[str, ...]) -> list[dict]:
-    if rung in ("refit", "ceiling"):  # B's own decoders, in B's own space
-        own = fit_decoders(block, protocol, decoders=decoders)
-        return [row for decoder in own for row in decoder.rows({"test": target_test})]
+    if rung in ("refit", "ceiling"):  # B's own decoders, in B's own space, whatever the source
+        key = trials_key(f"{protocol!r}{decoders}", block, target_test)
+        rows = _CONTROL_ROWS.get(key, lambda: [row for decoder in fit_decoders(block, protocol, decoders=decoders)
+                                               for row in decoder.rows({"test": target_test})])
+        return [dict(row) for row in rows]
     if rung == "none":
         mapping = TargetMap.identity(source_train.values.shape[1])
     elif rung == "published":

@@ -9,7 +9,6 @@ Each decoder is fitted on one set of embedded trials and scored on others; R^2 i
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .errors import NerBenchError
 from .knn import trial_block_folds
+from .memo import BoundedMemo
 from .protocol import Protocol
 from .source_neighbours import source_neighbours
 from .threads import limited
@@ -229,26 +229,18 @@ def decoding_rows(fit_on: EmbeddedTrials, score_on: dict[str, EmbeddedTrials], p
 
 #: fitted decoders remembered by content: the calibration ladder fits the same ones for every pair that
 #: shares a source (A's fixed decoders) or a target and K (``refit``, ``ceiling``)
-_FITTED: "OrderedDict[str, list[FittedDecoder]]" = OrderedDict()
-_FITTED_SIZE = 128
+_FITTED: "BoundedMemo[list[FittedDecoder]]" = BoundedMemo(128)
 
 
 def fit_decoders(fit_on: EmbeddedTrials, protocol: Protocol, knn_search_on: EmbeddedTrials | None = None,
                  decoders: tuple[str, ...] = DECODERS) -> list[FittedDecoder]:
     """The decoders named in ``decoders``, fitted on ``fit_on``, in ``DECODERS`` order (call within
     ``threads.limited()``); fitted once per content (every fit is deterministic)."""
-    key = _content_key(f"{protocol!r}{decoders}", fit_on, *([knn_search_on] if knn_search_on is not None else []))
-    if key in _FITTED:
-        _FITTED.move_to_end(key)
-        return _FITTED[key]
-    fitted = _fitted_now(fit_on, protocol, knn_search_on, decoders)
-    _FITTED[key] = fitted
-    if len(_FITTED) > _FITTED_SIZE:
-        _FITTED.popitem(last=False)
-    return fitted
+    key = trials_key(f"{protocol!r}{decoders}", fit_on, *([knn_search_on] if knn_search_on is not None else []))
+    return _FITTED.get(key, lambda: _fitted_now(fit_on, protocol, knn_search_on, decoders))
 
 
-def _content_key(prefix: str, *trials: EmbeddedTrials) -> str:
+def trials_key(prefix: str, *trials: EmbeddedTrials) -> str:
     """A hash of embedded trials as the decoders see them (values, velocity, direction, trial), after
     ``prefix`` (what else a fit depends on)."""
     digest = hashlib.sha1(prefix.encode())

@@ -19,7 +19,6 @@ the k found on A's own training trials, and searches are remembered by content (
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import check_cv
 
 from .errors import NerBenchError
+from .memo import BoundedMemo
 
 N_FOLDS = 5
 Folds = list[tuple[np.ndarray, np.ndarray]]
@@ -68,8 +68,7 @@ def capped_grid(grid: tuple[int, ...], folds: Folds) -> tuple[int, ...]:
 
 #: distance-matrix entries computed at once by ``nearest_by_grid`` (8 bytes each)
 _CHUNK_ENTRIES = 4_000_000
-_MEMO: "OrderedDict[str, list[GridSearch]]" = OrderedDict()
-_MEMO_SIZE = 256
+_MEMO: "BoundedMemo[list[GridSearch]]" = BoundedMemo(256)
 
 
 def search_k(values: np.ndarray, targets: np.ndarray, folds: Folds, grid: tuple[int, ...],
@@ -83,18 +82,14 @@ def search_ks(values: np.ndarray, targets: list[tuple[np.ndarray, bool]], folds:
               grid: tuple[int, ...]) -> list[GridSearch]:
     """``search_k`` for several ``(targets, classifier)`` on the same folds, sharing each fold's query."""
     grid = capped_grid(grid, folds)
-    key = _memo_key(values, targets, folds, grid)
-    if key in _MEMO:
-        _MEMO.move_to_end(key)
-        return _MEMO[key]
+    return _MEMO.get(_memo_key(values, targets, folds, grid), lambda: _searched(values, targets, folds, grid))
+
+
+def _searched(values, targets, folds, grid) -> list[GridSearch]:
     per_fold = np.array([_fold_scores(values, targets, train, validate, grid) for train, validate in folds])
     means = per_fold.mean(axis=0)  # (n_targets, n_candidates)
-    result = [GridSearch(best_k=int(grid[int(np.argmax(m))]), mean_scores={k: float(v) for k, v in zip(grid, m)})
-              for m in means]
-    _MEMO[key] = result
-    if len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
-    return result
+    return [GridSearch(best_k=int(grid[int(np.argmax(m))]), mean_scores={k: float(v) for k, v in zip(grid, m)})
+            for m in means]
 
 
 def nearest_by_grid(fit_values: np.ndarray, query: np.ndarray, grid: tuple[int, ...]) -> np.ndarray:

@@ -191,3 +191,28 @@ def test_decoders_are_fitted_once_per_content(pair):
     assert fit_decoders(train, STRICT) is not fit_decoders(target.part("train"), STRICT)
     assert fit_decoders(train, STRICT) is not fit_decoders(train, PAPER)
     assert fit_decoders(train, STRICT, decoders=("linear",)) is not fit_decoders(train, STRICT)
+
+
+def test_the_controls_are_scored_once_per_target_whatever_the_source(pair):
+    """refit and ceiling rows do not depend on A: a second source for the same B takes them from the memo,
+    equal, and as rows of their own (a caller changing one leaves the other as it was)."""
+    from ner_bench.calibration_ladder import _CONTROL_ROWS
+
+    source, target = pair
+    other = embedding(source.recording, seed=7)
+    _CONTROL_ROWS.clear()
+    controls = ("refit", "ceiling")
+    first = ladder_rows(source, target, STRICT, (8, 16, "all"), controls, DECODERS)
+    held = len(_CONTROL_ROWS)
+    second = ladder_rows(other, target, STRICT, (8, 16, "all"), controls, DECODERS)
+    assert held == 3 and len(_CONTROL_ROWS) == held  # refit at 8 and 16, ceiling; nothing new for A'
+    assert first == second and first[0] is not second[0]
+
+
+def test_the_bounded_memo_keeps_the_most_recently_used():
+    from ner_bench.memo import BoundedMemo
+
+    memo, computed = BoundedMemo(2), []
+    for key in ["a", "b", "a", "c", "a", "b"]:
+        memo.get(key, lambda: computed.append(key) or key.upper())
+    assert computed == ["a", "b", "c", "b"] and len(memo) == 2  # "b" went when "c" came ("a" was used later)
