@@ -1,5 +1,8 @@
-"""The calibration figure: a method's cross-recording score against the calibration size K, one panel per
-alignment of the ladder (``calibration.py``), the refit control and the within-session ceiling drawn in."""
+"""The calibration figures: cross-recording score against the calibration size K (``calibration.py``), with
+the refit control and the within-session ceiling drawn in. Two views of one table: one panel per alignment of
+the ladder, a line per method (which method transfers best with a given alignment), and one panel per method,
+a line per alignment (which alignment gets most out of K trials for that method: readable with many methods,
+where the first view's lines crowd)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from .labels import axis_label, metric_label
 from .results import HEADLINE
 
 PANELS = [rung for rung in RUNGS if rung != "ceiling"]
+#: the alignments drawn as lines of the per-method view (the controls are drawn apart)
+ALIGNMENT_LINES = [rung for rung in RUNGS if rung not in ("refit", "ceiling")]
 
 
 def size_positions(sizes) -> dict[str, int]:
@@ -76,6 +81,64 @@ def _panel(ax, curve: pd.DataFrame, panel: str, methods, colors, positions) -> N
             ax.plot([positions["all"]], ceiling["mean"], color=colors[method], marker="D", mfc="none", ms=5, ls="")
 
 
+def calibration_by_method_figure(curve: pd.DataFrame, title: str) -> Figure:
+    """``curve`` as for :func:`calibration_figure`; a panel per method, a line per alignment, the refit
+    control black and dotted, the ceiling a black diamond."""
+    from matplotlib.lines import Line2D
+
+    positions = size_positions(curve["calibration_size"])
+    methods = sorted(curve["method"].unique())
+    lines = [a for a in ALIGNMENT_LINES if a in set(curve["alignment"])]
+    palette = dict(zip(lines, _alignment_palette(len(lines))))
+    ncols = min(5, len(methods))
+    nrows = int(np.ceil(len(methods) / ncols))
+    figure = new_figure(2.5 * ncols + 1.8, 2.1 * nrows + 1.2)
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
+    first = curve.iloc[0]
+    low = _lower_limit(curve, str(first["metric"]))
+    for ax, method in zip(axes.ravel(), methods):
+        rows = curve[curve["method"] == method]
+        for alignment in lines:
+            line = rows[rows["alignment"] == alignment]
+            if len(line) == 1:  # one fit for every K (none, published): a level across the panel
+                ax.axhline(float(line["mean"].iloc[0]), color=palette[alignment], lw=1.0, ls="--")
+            else:
+                ax.plot([positions[s] for s in line["calibration_size"]], line["mean"], color=palette[alignment],
+                        lw=1.4, marker="o", ms=2.5)
+        refit = rows[rows["alignment"] == "refit"]
+        ax.plot([positions[s] for s in refit["calibration_size"]], refit["mean"], color="black", lw=1.2, ls=":")
+        ceiling = rows[rows["alignment"] == "ceiling"]
+        ax.plot([positions["all"]] * len(ceiling), ceiling["mean"], color="black", marker="D", mfc="none", ms=5,
+                ls="")
+        ax.set_title(method, fontsize=8)
+        ax.set_xticks(list(positions.values()), list(positions.keys()))
+        ax.tick_params(labelsize=6.5)
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        if low is not None:
+            ax.set_ylim(bottom=low)
+    for ax in axes.ravel()[len(methods):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("calibration trials K", fontsize=7.5)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(axis_label(first["target"], first["metric"], "test"), fontsize=7.5)
+    handles = [Line2D([], [], color=palette[a], lw=1.4, ls="--" if a in ("none", "published") else "-")
+               for a in lines]
+    handles += [Line2D([], [], color="black", lw=1.2, ls=":"), Line2D([], [], color="black", marker="D", ls="",
+                                                                      mfc="none", ms=5)]
+    labels = [f"{a} ({RUNGS[a]})" for a in lines] + ["refit on the K trials (control)", "ceiling: within-session"]
+    figure.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
+    clipped = f"; y axis cut at {R2_FLOOR:g}" if low is not None else ""
+    suptitle(figure, f"{title}\nper method: which alignment gets most out of K labelled trials{clipped}")
+    return figure
+
+
+def _alignment_palette(n: int) -> list[tuple]:
+    from matplotlib import colormaps
+
+    return [colormaps["tab10"](i) for i in range(n)]
+
+
 def _lower_limit(curve: pd.DataFrame, metric: str) -> float | None:
     """R^2 is unbounded below: one unaligned rung at -5 would flatten the rest; cut the axis at the floor."""
     if metric.endswith("r2") and curve["mean"].min() < R2_FLOOR:
@@ -96,6 +159,7 @@ def calibration_specs(calibration: pd.DataFrame, colors: Mapping[str, tuple]) ->
         title = (f"{title_of(info)} · calibration ladder\n"
                  f"{metric_label(info['decoder'], info['target'], info['metric'])}")
         specs.append(FigureSpec("calibration", title, info, calibration_figure, (part, colors, title)))
+        specs.append(FigureSpec("calibration_methods", title, info, calibration_by_method_figure, (part, title)))
     return specs
 
 

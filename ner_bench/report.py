@@ -250,6 +250,7 @@ def _versions(results: pd.DataFrame) -> str:
 FIGURE_HEADINGS = (("bars", "Scores"), ("ranks", "Ranks over sessions (critical-difference diagrams)"),
                    ("matrix", "Train x test recording matrices"), ("time_course", "Over time"),
                    ("calibration", "Calibration ladder: score against labelled trials of the new recording"),
+                   ("calibration_methods", "Calibration ladder per method: which alignment gets most out of K"),
                    ("calibration_matrix", "Calibration ladder: train x test recording matrices at one K"))
 
 

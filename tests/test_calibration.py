@@ -216,3 +216,24 @@ def test_the_bounded_memo_keeps_the_most_recently_used():
     for key in ["a", "b", "a", "c", "a", "b"]:
         memo.get(key, lambda: computed.append(key) or key.upper())
     assert computed == ["a", "b", "c", "b"] and len(memo) == 2  # "b" went when "c" came ("a" was used later)
+
+
+def test_the_ladder_is_drawn_per_alignment_and_per_method():
+    pytest.importorskip("matplotlib")
+    from ner_bench.calibration_figures import calibration_by_method_figure, calibration_specs
+    from ner_bench.figures import method_colors
+
+    base = dict(dataset="d", task="cross-session", protocol="strict", split="test", cells="different recordings",
+                pair_type="cross-session", decoder="linear", target="velocity", metric="r2", seed=0, status="ok",
+                time_bin=pd.NA, subject="S", calibration_curve=True, train_unit="A", test_unit="B")
+    rows = [dict(base, method=m, method_label=m, test_session=s, alignment=a, alignment_mode=mode,
+                 calibration_size=k, value=v)
+            for m in ("m1", "m2", "m3") for s in ("s1", "s2")
+            for a, mode, sizes in [("none", "none", ["0"]), ("procrustes", "supervised", ["8", "all"]),
+                                   ("refit", "control", ["8"]), ("ceiling", "control", ["all"])]
+            for k, v in zip(sizes, (0.5, 0.6))]
+    table = calibration_table(pd.DataFrame(rows))
+    specs = calibration_specs(table, method_colors(table["method"]))
+    assert sorted(spec.kind for spec in specs) == ["calibration", "calibration_methods"]
+    figure = calibration_by_method_figure(table, "t")
+    assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["m1", "m2", "m3"]
