@@ -42,8 +42,15 @@ for protocol in paper strict; do
   ner-bench run --methods "$PUBLISHED" --task within-session,cross-session --dataset reaching --data-dir "$DATA" \
       --sessions 2015-06-29,2015-06-30 --protocol "$protocol" --out "$RUNS/published-$protocol"
 done
-# the board of every chunk kept so far; the trajectories come from the run folders of this sitting (their cache)
+# the board of every subject whose chunks are all kept (a subject with some seeds only would weigh its sessions
+# on fewer seeds); the trajectories come from the run folders of this sitting (their cache)
+BOARD=()
+for subject in Chewie Mihili Han; do
+  chunks=()
+  for seed in 0 1 2; do [ -f "$KEPT/strict-$subject-seed$seed.parquet" ] && chunks+=("$KEPT/strict-$subject-seed$seed.parquet"); done
+  if [ "${#chunks[@]}" = 3 ]; then BOARD+=("${chunks[@]}"); else echo "board: $subject left out (${#chunks[@]} of 3 seeds kept)"; fi
+done
 CACHES=()
 for folder in "$RUNS"/strict-*; do [ -d "$folder/cache" ] && CACHES+=(--embeddings-from "$folder"); done
-ner-bench leaderboard "$KEPT"/*.parquet "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA"
+ner-bench leaderboard "${BOARD[@]}" "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA"
 ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA"
