@@ -45,12 +45,15 @@ done
 # the board of every subject whose chunks are all kept (a subject with some seeds only would weigh its sessions
 # on fewer seeds); the trajectories come from the run folders of this sitting (their cache)
 BOARD=()
+CACHES=()
 for subject in Chewie Mihili Han; do
   chunks=()
-  for seed in 0 1 2; do [ -f "$KEPT/strict-$subject-seed$seed.parquet" ] && chunks+=("$KEPT/strict-$subject-seed$seed.parquet"); done
-  if [ "${#chunks[@]}" = 3 ]; then BOARD+=("${chunks[@]}"); else echo "board: $subject left out (${#chunks[@]} of 3 seeds kept)"; fi
+  for seed in 0 1 2; do
+    [ -f "$KEPT/strict-$subject-seed$seed.parquet" ] && chunks+=("$KEPT/strict-$subject-seed$seed.parquet")
+  done
+  if [ "${#chunks[@]}" != 3 ]; then echo "board: $subject left out (${#chunks[@]} of 3 seeds kept)"; continue; fi
+  BOARD+=("${chunks[@]}")
+  for folder in "$RUNS/strict-$subject"-seed*; do [ -d "$folder/cache" ] && CACHES+=(--embeddings-from "$folder"); done
 done
-CACHES=()
-for folder in "$RUNS"/strict-*; do [ -d "$folder/cache" ] && CACHES+=(--embeddings-from "$folder"); done
 ner-bench leaderboard "${BOARD[@]}" "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA"
 ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA"
