@@ -55,5 +55,7 @@ for subject in Chewie Mihili Han; do
   BOARD+=("${chunks[@]}")
   for folder in "$RUNS/strict-$subject"-seed*; do [ -d "$folder/cache" ] && CACHES+=(--embeddings-from "$folder"); done
 done
-ner-bench leaderboard "${BOARD[@]}" "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA"
-ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA"
+# PNG figures only: the boards live in the repository (SVGs: run `ner-bench leaderboard` on the same results)
+ner-bench leaderboard "${BOARD[@]}" "${CACHES[@]}" --out leaderboards/reaching --data-dir "$DATA" --figure-formats png
+ner-bench leaderboard "$RUNS/published-paper" "$RUNS/published-strict" --out leaderboards/published --data-dir "$DATA" \
+    --figure-formats png

@@ -91,7 +91,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
                 embeddings: Mapping[str, Sequence[EmbeddedRecording]] | None = None, dataset: str | None = None,
                 data_dir: str | Path | None = None, plugins: Sequence[str | Path] = (), anchor: str | None = None,
                 seed: int | None = None, progress: bool | None = None, jobs: int | str = 1,
-                embeddings_from: Sequence[str | Path] = ()) -> Leaderboard:
+                embeddings_from: Sequence[str | Path] = (), figure_formats: Sequence[str] = ("png", "svg")
+                ) -> Leaderboard:
     """Summary and pairwise tables of a results table; with ``out``, also figures and ``index.html``.
 
     Parameters
@@ -118,6 +119,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         The recording the trajectories are rotated onto (default: the first).
     seed : int, optional
         The seed whose cached embeddings are drawn (default: the smallest).
+    figure_formats : sequence of str
+        The files of each figure: ``png`` and/or ``svg`` (a board kept in a repository may keep PNGs only).
     progress : bool or None
         A progress bar on stderr naming the step (tables, figures, trajectories, page); None: only when
         stderr is a terminal (in Jupyter, a notebook bar).
@@ -141,6 +144,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
     ['pca', 'random']
     """
     jobs = figure_jobs(jobs)
+    figure_formats = chosen_formats(figure_formats)
     with _steps(progress, 2 if out is None else 7 if figures else 5) as step:
         step("reading results")
         table = combine(results)
@@ -173,7 +177,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         step("preparing figures" if figures else "no figures")
         if figures:
             caches = [*(results if isinstance(results, (list, tuple)) else [results]), *embeddings_from]
-            _draw(board, caches, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs)
+            _draw(board, caches, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories, step, jobs,
+                  figure_formats)
         step("page")
         from .report import write_report
 
@@ -196,8 +201,16 @@ def figure_jobs(jobs: int | str) -> int:
     return jobs
 
 
+def chosen_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """``figure_formats`` of :func:`leaderboard`, checked: some of png and svg."""
+    chosen = tuple(dict.fromkeys(formats))
+    if not chosen or set(chosen) - {"png", "svg"}:
+        raise NerBenchError(f"leaderboard: figure formats {list(formats)!r}; expected png and/or svg")
+    return chosen
+
+
 def _draw(board: Leaderboard, caches, embeddings, dataset, data_dir, plugins, anchor, seed, trajectories,
-          step, jobs: int) -> None:
+          step, jobs: int, formats: tuple[str, ...]) -> None:
     try:
         from .figures import draw_all  # matplotlib only when figures are asked for
     except ImportError as error:
@@ -216,7 +229,8 @@ def _draw(board: Leaderboard, caches, embeddings, dataset, data_dir, plugins, an
              + budget_curve_specs(board.budget_curve) + extra)
     step(f"drawing {'figures and trajectories' if extra else 'figures'} in {jobs} process{'es' if jobs > 1 else ''}")
     board.figures = draw_all(board.summary, board.unit_scores, board.pair_scores, board.time_course,
-                             board.out / "figures", board.out, jobs=jobs, extra=extra, colors=colors)
+                             board.out / "figures", board.out, jobs=jobs, extra=extra, colors=colors,
+                             formats=formats)
     _remove_stale_figures(board)
 
 

@@ -74,10 +74,10 @@ def suptitle(figure: Figure, text: str, fontsize: float = 9) -> None:
     figure.suptitle("\n".join(lines), fontsize=fontsize)
 
 
-def save(figure: Figure, directory: Path, stem: str) -> dict[str, Path]:
+def save(figure: Figure, directory: Path, stem: str, formats: Sequence[str] = FORMATS) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for fmt in FORMATS:
+    for fmt in formats:
         paths[fmt] = directory / f"{stem}.{fmt}"
         # no date, and fixed element ids in SVGs: the same board gives the same files, whatever process drew it
         with matplotlib.rc_context({"svg.hashsalt": stem}):
@@ -400,13 +400,14 @@ def _line(color):
 # ----------------------------------------------------------------------------- all figures of a board
 def draw_all(summary: pd.DataFrame, scores: pd.DataFrame, pairs: pd.DataFrame, course: pd.DataFrame,
              directory: Path, relative_to: Path | None = None, jobs: int = 1,
-             extra: Sequence[FigureSpec] = (), colors: Mapping[str, tuple] | None = None) -> list[FigureRecord]:
+             extra: Sequence[FigureSpec] = (), colors: Mapping[str, tuple] | None = None,
+             formats: Sequence[str] = FORMATS) -> list[FigureRecord]:
     """Bars, rank diagrams, matrices and time courses for every test-split family, then the ``extra`` figures
     (e.g. :func:`trajectory_specs`); returns the saved figures. ``scores``: one row per independent unit;
     ``pairs``: one per recording pair. ``jobs`` > 1 draws them in that many processes (the files are the
-    same)."""
+    same); ``formats``: the files of each figure (``FORMATS``: PNG and SVG)."""
     specs = board_specs(summary, scores, pairs, course, colors) + list(extra)
-    return draw_specs(specs, directory, jobs, relative_to)
+    return draw_specs(specs, directory, jobs, relative_to, formats)
 
 
 @dataclass
@@ -455,16 +456,17 @@ DRAWING_COST = {"trajectories": 4, "matrix": 3, "bars": 2}
 
 
 def draw_specs(specs: list[FigureSpec], directory: Path, jobs: int = 1,
-               relative_to: Path | None = None) -> list[FigureRecord]:
+               relative_to: Path | None = None, formats: Sequence[str] = FORMATS) -> list[FigureRecord]:
     """Draw and save every figure, in ``jobs`` processes when more than one; records in ``specs`` order,
     their paths relative to ``relative_to`` when given."""
     if jobs <= 1 or len(specs) < 2:
-        records = [_draw_spec(spec, directory) for spec in specs]
+        records = [_draw_spec(spec, directory, formats) for spec in specs]
     else:
         order = sorted(range(len(specs)), key=lambda i: -DRAWING_COST.get(specs[i].kind, 1))
         context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
         with ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=context) as pool:
-            drawn = dict(zip(order, pool.map(_draw_spec, [specs[i] for i in order], [directory] * len(specs))))
+            drawn = dict(zip(order, pool.map(_draw_spec, [specs[i] for i in order], [directory] * len(specs),
+                                             [tuple(formats)] * len(specs))))
         records = [drawn[i] for i in range(len(specs))]
     if relative_to is not None:
         for record in records:
@@ -472,8 +474,8 @@ def draw_specs(specs: list[FigureSpec], directory: Path, jobs: int = 1,
     return records
 
 
-def _draw_spec(spec: FigureSpec, directory: Path) -> FigureRecord:
-    return _saved(spec.kind, spec.title, spec.info, spec.draw(*spec.args), directory)
+def _draw_spec(spec: FigureSpec, directory: Path, formats: Sequence[str] = FORMATS) -> FigureRecord:
+    return _saved(spec.kind, spec.title, spec.info, spec.draw(*spec.args), directory, formats)
 
 
 def _matrices(summary: pd.DataFrame, pairs: pd.DataFrame, head: list[str]) -> list[FigureSpec]:
@@ -553,9 +555,10 @@ def title_of(info: dict) -> str:
     return " · ".join(parts)
 
 
-def _saved(kind: str, title: str, info: dict, figure: Figure, directory: Path) -> FigureRecord:
+def _saved(kind: str, title: str, info: dict, figure: Figure, directory: Path,
+           formats: Sequence[str] = FORMATS) -> FigureRecord:
     stem = slug(kind, *info.values())
-    return FigureRecord(kind, title, info, save(figure, directory, stem))
+    return FigureRecord(kind, title, info, save(figure, directory, stem, formats))
 
 
 def draw_trajectories(embeddings: Mapping[str, Sequence[EmbeddedRecording]], directory: Path, *,

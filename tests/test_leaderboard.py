@@ -195,6 +195,16 @@ def test_a_board_of_results_files_draws_trajectories_from_a_named_run_folder(run
     assert len(board.results) == len(alone.results)  # the run folder's rows were not read
 
 
+def test_a_board_can_keep_png_figures_only(run_dir, tmp_path):
+    pytest.importorskip("seaborn")
+    board = nb.leaderboard(run_dir, out=tmp_path / "board", trajectories=False, figure_formats=["png"])
+    assert board.figures and all(set(f.files) == {"png"} for f in board.figures)
+    assert not list((tmp_path / "board" / "figures").glob("*.svg"))
+    assert ">SVG</a>" not in (tmp_path / "board" / "index.html").read_text()
+    with pytest.raises(NerBenchError, match="figure formats.*png and/or svg"):
+        nb.leaderboard(run_dir, out=tmp_path / "other", figure_formats=["pdf"])
+
+
 def test_engine_imports_without_matplotlib():
     code = "import sys, ner_bench, ner_bench.runner, ner_bench.statistics; print('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

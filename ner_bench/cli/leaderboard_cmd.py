@@ -29,6 +29,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--embeddings-from", action="append", default=[], metavar="RUN_DIR",
                         help="a run folder whose embedding cache the trajectories may use, its results not read "
                              "(repeatable; for a board made from results files)")
+    parser.add_argument("--figure-formats", default="png,svg", metavar="FORMATS",
+                        help="files of each figure: png, svg or png,svg (the default)")
     parser.add_argument("--anchor", default=None, help="recording id the trajectories are aligned to")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed whose embeddings the trajectories show (default: the smallest)")
@@ -45,7 +47,8 @@ def main(args: argparse.Namespace) -> int:
     board = leaderboard(args.results, out=args.out, alpha=args.alpha, figures=not args.no_figures,
                         trajectories=not args.no_trajectories, dataset=args.dataset, data_dir=args.data_dir,
                         plugins=args.plugin, anchor=args.anchor, seed=args.seed, progress=args.progress,
-                        jobs=args.jobs, embeddings_from=args.embeddings_from)
+                        jobs=args.jobs, embeddings_from=args.embeddings_from,
+                        figure_formats=[f.strip() for f in args.figure_formats.split(",") if f.strip()])
     families = board.summary.groupby(["dataset", "task", "protocol", "split", "cells", "decoder", "target",
                                       "metric"]).ngroups if len(board.summary) else 0
     print(f"{families} families, {board.summary['method'].nunique() if families else 0} methods, "
