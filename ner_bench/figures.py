@@ -155,8 +155,9 @@ def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str
     errors = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
     ax.errorbar(x, rows["mean"], yerr=np.nan_to_num(errors), fmt="none", ecolor="black", capsize=3, lw=1)
     _session_points(ax, x, order, points)
-    top = np.nanmax(np.r_[rows["ci_high"].to_numpy(float), rows["mean"].to_numpy(float),
-                          points["value"].to_numpy(float) if len(points) else []])
+    shown = np.r_[rows["ci_high"].to_numpy(float), rows["ci_low"].to_numpy(float), rows["mean"].to_numpy(float),
+                  points["value"].to_numpy(float) if len(points) else []]
+    top = np.nanmax(shown)
     for xi, group in zip(x, rows["tie_group"]):
         ax.annotate(str(group), (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
     ax.set_xticks(x, order, rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
@@ -164,6 +165,19 @@ def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str
     first = rows.iloc[0]
     ax.set_ylabel(axis_label(first["target"], first["metric"], first.get("split", "test")), fontsize=8)
     ax.margins(y=0.12)
+    if str(first["metric"]).endswith("r2") and np.nanmin(shown) < R2_FLOOR:
+        _cut_at_r2_floor(ax, x, rows["mean"].to_numpy(float), top)
+
+
+def _cut_at_r2_floor(ax, x: np.ndarray, means: np.ndarray, top: float) -> None:
+    """R^2 is unbounded below: one diverging method at -15 would flatten every other bar. The axis stops
+    just under :data:`R2_FLOOR`; a bar whose mean lies below says its mean at the cut."""
+    bottom = R2_FLOOR - 0.1
+    ax.set_ylim(bottom, top + 0.12 * (top - bottom))
+    for xi, mean in zip(x, means):
+        if mean < bottom:
+            ax.annotate(f"{mean:.2f} ↓", (xi, bottom), textcoords="offset points", xytext=(0, 3), ha="center",
+                        fontsize=7, color="darkred")
 
 
 # ----------------------------------------------------------------------------- session x session matrix

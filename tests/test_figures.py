@@ -140,6 +140,19 @@ def test_a_narrow_bar_figure_wraps_its_title():
     assert len(figure.axes) == 1 and texts_outside(figure) == [] and texts_overlap(figure) == []
 
 
+def test_a_diverging_r2_bar_is_cut_and_says_its_mean(board):
+    """One method at R^2 = -15 must not flatten the other bars: the axis stops under the floor and the bar
+    is labelled with its mean."""
+    summary = board.summary[(board.summary["split"] == "test") & (board.summary["task"] == "within-session")
+                            & (board.summary["target"] == "velocity") & (board.summary["decoder"] == "linear")].copy()
+    worst = summary["mean"].idxmin()
+    summary.loc[worst, ["mean", "ci_low"]] = [-15.0, -20.0]
+    figure = F.bar_figure(summary, board.unit_scores.iloc[:0], F.method_colors(summary["method"]), "toy")
+    ax = figure.axes[0]
+    assert ax.get_ylim()[0] == pytest.approx(F.R2_FLOOR - 0.1)
+    assert [t.get_text() for t in ax.texts if "↓" in t.get_text()] == ["-15.00 ↓"]
+
+
 def test_the_overlap_check_sees_text_over_text():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
