@@ -37,21 +37,12 @@ def calibration_figure(curve: pd.DataFrame, colors: Mapping[str, tuple], title: 
     axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
     methods = sorted(curve["method"].unique())
     first = curve.iloc[0]
-    low = _lower_limit(curve, str(first["metric"]))
+    limits = _y_limits(curve, str(first["metric"]))
     for ax, panel in zip(axes.ravel(), panels):
         _panel(ax, curve, panel, methods, colors, positions)
         ax.set_title(f"{panel} ({RUNGS[panel]})", fontsize=8.5)
-        ax.set_xticks(list(positions.values()), list(positions.keys()))
-        ax.tick_params(labelsize=7)
-        ax.grid(axis="y", color="0.9", lw=0.6)
-        if low is not None:
-            ax.set_ylim(bottom=low)
-    for ax in axes.ravel()[len(panels):]:
-        ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("calibration trials K of the new recording", fontsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(axis_label(first["target"], first["metric"], "test"), fontsize=8)
+    _style_axes(axes, len(panels), positions, limits, "calibration trials K of the new recording",
+                axis_label(first["target"], first["metric"], "test"))
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color=colors[m], lw=1.6, marker="o", ms=3) for m in methods]
@@ -59,7 +50,7 @@ def calibration_figure(curve: pd.DataFrame, colors: Mapping[str, tuple], title: 
                                                                       mfc="none", ms=5)]
     figure.legend(handles, methods + ["refit on the K trials (control)", "ceiling: within-session"],
                   loc="outside right upper", fontsize=7, frameon=False)
-    clipped = f"; y axis cut at {R2_FLOOR:g}" if low is not None else ""
+    clipped = f"; y axis cut at {R2_FLOOR:g}" if limits is not None else ""
     suptitle(figure, f"{title}\nmean over test sessions; dotted: refit control, diamond: ceiling{clipped}")
     return figure
 
@@ -95,7 +86,7 @@ def calibration_by_method_figure(curve: pd.DataFrame, title: str) -> Figure:
     figure = new_figure(2.5 * ncols + 1.8, 2.1 * nrows + 1.2)
     axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True)
     first = curve.iloc[0]
-    low = _lower_limit(curve, str(first["metric"]))
+    limits = _y_limits(curve, str(first["metric"]))
     for ax, method in zip(axes.ravel(), methods):
         rows = curve[curve["method"] == method]
         for alignment in lines:
@@ -111,26 +102,34 @@ def calibration_by_method_figure(curve: pd.DataFrame, title: str) -> Figure:
         ax.plot([positions["all"]] * len(ceiling), ceiling["mean"], color="black", marker="D", mfc="none", ms=5,
                 ls="")
         ax.set_title(method, fontsize=8)
-        ax.set_xticks(list(positions.values()), list(positions.keys()))
-        ax.tick_params(labelsize=6.5)
-        ax.grid(axis="y", color="0.9", lw=0.6)
-        if low is not None:
-            ax.set_ylim(bottom=low)
-    for ax in axes.ravel()[len(methods):]:
-        ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("calibration trials K", fontsize=7.5)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(axis_label(first["target"], first["metric"], "test"), fontsize=7.5)
+    _style_axes(axes, len(methods), positions, limits, "calibration trials K",
+                axis_label(first["target"], first["metric"], "test"))
     handles = [Line2D([], [], color=palette[a], lw=1.4, ls="--" if a in ("none", "published") else "-")
                for a in lines]
     handles += [Line2D([], [], color="black", lw=1.2, ls=":"), Line2D([], [], color="black", marker="D", ls="",
                                                                       mfc="none", ms=5)]
     labels = [f"{a} ({RUNGS[a]})" for a in lines] + ["refit on the K trials (control)", "ceiling: within-session"]
     figure.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
-    clipped = f"; y axis cut at {R2_FLOOR:g}" if low is not None else ""
+    clipped = f"; y axis cut at {R2_FLOOR:g}" if limits is not None else ""
     suptitle(figure, f"{title}\nper method: which alignment gets most out of K labelled trials{clipped}")
     return figure
+
+
+def _style_axes(axes: np.ndarray, used: int, positions: dict, limits: tuple[float, float] | None, xlabel: str,
+                ylabel: str) -> None:
+    """K ticks, grid and the R^2 cut on the ``used`` panels of a grid; the rest hidden; outer labels."""
+    for ax in axes.ravel()[:used]:
+        ax.set_xticks(list(positions.values()), list(positions.keys()))
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        if limits is not None:  # both ends: the autoscaled top keeps a margin of the whole (cut) range
+            ax.set_ylim(*limits)
+    for ax in axes.ravel()[used:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel, fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=8)
 
 
 def _alignment_palette(n: int) -> list[tuple]:
@@ -139,10 +138,12 @@ def _alignment_palette(n: int) -> list[tuple]:
     return [colormaps["tab10"](i) for i in range(n)]
 
 
-def _lower_limit(curve: pd.DataFrame, metric: str) -> float | None:
-    """R^2 is unbounded below: one unaligned rung at -5 would flatten the rest; cut the axis at the floor."""
+def _y_limits(curve: pd.DataFrame, metric: str) -> tuple[float, float] | None:
+    """R^2 is unbounded below: one unaligned rung at -5 would flatten the rest; the y limits cut at the floor
+    (None when nothing lies below it)."""
     if metric.endswith("r2") and curve["mean"].min() < R2_FLOOR:
-        return R2_FLOOR - 0.05
+        bottom, top = R2_FLOOR - 0.05, float(curve["mean"].max())
+        return bottom, top + 0.05 * (top - bottom)
     return None
 
 

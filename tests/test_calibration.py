@@ -220,7 +220,7 @@ def test_the_bounded_memo_keeps_the_most_recently_used():
 
 def test_the_ladder_is_drawn_per_alignment_and_per_method():
     pytest.importorskip("matplotlib")
-    from ner_bench.calibration_figures import calibration_by_method_figure, calibration_specs
+    from ner_bench.calibration_figures import calibration_by_method_figure, calibration_figure, calibration_specs
     from ner_bench.figures import method_colors
 
     base = dict(dataset="d", task="cross-session", protocol="strict", split="test", cells="different recordings",
@@ -233,7 +233,13 @@ def test_the_ladder_is_drawn_per_alignment_and_per_method():
                                    ("refit", "control", ["8"]), ("ceiling", "control", ["all"])]
             for k, v in zip(sizes, (0.5, 0.6))]
     table = calibration_table(pd.DataFrame(rows))
-    specs = calibration_specs(table, method_colors(table["method"]))
+    colors = method_colors(table["method"])
+    specs = calibration_specs(table, colors)
     assert sorted(spec.kind for spec in specs) == ["calibration", "calibration_methods"]
     figure = calibration_by_method_figure(table, "t")
     assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["m1", "m2", "m3"]
+    # a diverging rung (R^2 -20 000) is cut at the floor without stretching the top of the axis
+    table.loc[table["alignment"] == "none", "mean"] = -20_000.0
+    for draw in (calibration_by_method_figure(table, "t"), calibration_figure(table, colors, "t")):
+        bottom, top = draw.axes[0].get_ylim()
+        assert bottom > -1.2 and top < 1.0
