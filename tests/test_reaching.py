@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 import scipy.io
 
-from ner_bench import RecordingError
+from ner_bench import NerBenchError, RecordingError
 from ner_bench.builtins.datasets._release_format import direction_classes
 from ner_bench.builtins.datasets.reaching import Reaching
 from ner_bench.cli import main
 from ner_bench.download import DataFileError, MissingFilesError, git_blob_sha1, sha256
 
 CHEWIE = [0, 45, 90, 135, -180, -135, -90, -45]
-MIHILI = [0, 45, 90, 135, 180, -135, -90, -45]  # 2014-02-18 writes +180
+MIHILI = [0, 45, 90, 135, 180, -135, -90, -45]  # 2014-02-18 writes +180 (its codes run a class ahead)
 HAN = [0, 45, 90, 135, 180, 225, 270, 315]
 FILE = "data/{folder}/{session}_neural_con_dis_index.mat"
 SESSIONS = {  # session -> (folder, degrees, areas, t_dur written in the file)
@@ -92,6 +92,17 @@ def test_direction_codes_map_to_classes_in_both_conventions():
         np.testing.assert_array_equal(direction_classes(np.array(degrees), "f"), np.arange(8))
 
 
+def test_the_release_codes_of_mihili_0218_are_kept_on_request(tiny):
+    kept = {r.id: r for r in tiny.dataset(directions="file").recordings()}
+    for rec in kept.values():
+        np.testing.assert_array_equal(rec.trial_direction, np.tile(np.arange(8), 2))
+    corrected = {r.id: r for r in tiny.dataset().recordings()}
+    assert corrected["Mihili_20140218_M1"].meta["direction_codes_shifted_degrees"] == -45
+    assert corrected["Chewie_20150629_M1"].meta["direction_codes_shifted_degrees"] == 0
+    with pytest.raises(NerBenchError, match="option 'directions': 'target' is not one of reach, file"):
+        tiny.dataset(directions="target")
+
+
 def test_recordings_of_a_tiny_release(tiny):
     recordings = {r.id: r for r in tiny.dataset().recordings()}
     assert list(recordings) == ["Chewie_20150629_M1", "Chewie_20160929_M1", "Chewie_20160929_PMd",
@@ -100,7 +111,8 @@ def test_recordings_of_a_tiny_release(tiny):
     for rec in recordings.values():
         session = rec.id.rsplit("_", 1)[0]
         contents = session_contents(session)
-        np.testing.assert_array_equal(rec.trial_direction, np.tile(np.arange(8), 2))
+        ahead = 1 if session == "Mihili_20140218" else 0  # the file's code k is the reach to class k - 1
+        np.testing.assert_array_equal(rec.trial_direction, np.tile((np.arange(8) - ahead) % 8, 2))
         np.testing.assert_array_equal(rec.angle, rec.direction * 45.0)
         np.testing.assert_array_equal(rec.velocity, contents["continuous_index"])
         np.testing.assert_allclose(rec.neural, contents[f"neural_{rec.area}"], rtol=1e-6)
@@ -290,6 +302,21 @@ def test_release_recordings_match_the_reference_table(release_dir):
     assert {k: v for k, v in found.items() if k in REFERENCE} == REFERENCE
     for rec in recordings:
         assert np.bincount(rec.trial_direction, minlength=8).min() > 0 and rec.position_derived
+
+
+def reach_offsets(rec) -> np.ndarray:
+    """Per direction class: degrees from the class's angle to its trials' mean hand velocity, in (-180, 180]."""
+    angles = [np.degrees(np.arctan2(*rec.velocity[rec.direction == c].mean(axis=0)[::-1])) for c in range(8)]
+    return (np.array(angles) - 45 * np.arange(8) + 180) % 360 - 180
+
+
+@pytest.mark.integration
+def test_every_direction_class_is_the_reach_it_names_on_real_recordings(release_dir):
+    for rec in Reaching(data_dir=release_dir, missing="skip").recordings():
+        assert np.abs(reach_offsets(rec)).max() < 30, (rec.id, reach_offsets(rec).round())
+    as_written = Reaching(data_dir=release_dir, missing="skip", directions="file").recordings(sessions=["20140218"])
+    for rec in as_written:  # the release's codes: every reach 45 degrees clockwise of its code
+        np.testing.assert_allclose(reach_offsets(rec), -45, atol=6)
 
 
 @pytest.mark.integration
