@@ -3,7 +3,7 @@
 Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the repository root)
 
 Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
-summary; (2) the calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA
+summary (a method scored on fewer test sessions than the column's others says on how many); (2) the calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA
 alignment beats refitting a decoder on the same K trials of the new recording (velocity R^2 of the linear
 decoder, peak direction accuracy of the logistic one).
 """
@@ -45,7 +45,10 @@ def headline_table(summary: pd.DataFrame) -> str:
                     & (test["target"] == target) & (test["metric"] == metric)].set_index("method")
         if part.empty:
             continue
-        columns[title] = {m: f"{row['mean']:.3f} ({row['tie_group']})" for m, row in part.iterrows()}
+        most = part["n_units"].max()  # a method scored on fewer sessions says so in its cell
+        columns[title] = {m: f"{row['mean']:.3f} ({row['tie_group']})"
+                             + (f" [{row['n_units']} of {most} sessions]" if row["n_units"] < most else "")
+                          for m, row in part.iterrows()}
         if order is None:
             order = list(part.sort_values("mean", ascending=False).index)
     methods = order + sorted({m for cells in columns.values() for m in cells} - set(order))
