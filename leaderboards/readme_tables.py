@@ -4,8 +4,9 @@ Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the re
 
 Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
 summary (a method scored on fewer test sessions than the column's others says on how many); (2) the
-calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA alignment beats refitting a decoder on the same K trials of the new recording (velocity R^2 of the linear
-decoder, peak direction accuracy of the logistic one).
+calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA alignment
+beats refitting a decoder on the same K trials of the new recording (velocity R^2 of the linear decoder,
+peak direction accuracy of the logistic one).
 """
 
 from __future__ import annotations
