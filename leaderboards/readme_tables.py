@@ -3,10 +3,11 @@
 Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the repository root)
 
 Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
-summary (a method scored on fewer test sessions than the column's others says on how many); (2) the
-calibration tables: for each method, the largest K up to which a supervised Procrustes or CCA alignment
-beats refitting a decoder on the same K trials of the new recording (velocity R^2 of the linear decoder,
-peak direction accuracy of the logistic one).
+summary (a method scored on fewer test sessions than the column's others says on how many); (2) the README's
+calibration digest: for a few methods per pair type, the largest K up to which the Procrustes alignment beats
+refitting a decoder on the same K trials of the new recording, on velocity and on direction, and both
+direction scores at K = 8; (3) the full calibration tables: the same for every method, Procrustes and CCA
+(velocity R^2 of the linear decoder, peak direction accuracy of the logistic one).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ HEADLINE_COLUMNS = [
 CALIBRATION_ALIGNMENTS = ("procrustes", "cca")
 #: (decoder, target, metric) of the calibration tables
 CALIBRATION_METRICS = [("linear", "velocity", "r2"), ("logistic", "direction", "peak_accuracy")]
+#: the methods of the README's calibration digest, per pair type
+DIGEST_METHODS = {"cross-session": ("ner", "psid", "cebra", "cebra-hybrid", "dpca", "pca", "cebra-16"),
+                  "cross-hemisphere": ("ner", "psid", "pca"), "cross-area": ("ner", "psid", "pca")}
 
 
 def headline_table(summary: pd.DataFrame) -> str:
@@ -55,6 +59,25 @@ def headline_table(summary: pd.DataFrame) -> str:
     methods = order + sorted({m for cells in columns.values() for m in cells} - set(order))
     lines = ["| method | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines += [f"| {m} | " + " | ".join(cells.get(m, "") for cells in columns.values()) + " |" for m in methods]
+    return "\n".join(lines)
+
+
+def calibration_digest(calibration: pd.DataFrame) -> str:
+    """Procrustes only: K up to which it beats the refit on velocity and on direction, and direction at K = 8."""
+    rows = calibration[(calibration["split"] == "test") & (calibration["alignment"] == "procrustes")]
+    velocity, direction = ([rows[(rows["decoder"] == d) & (rows["target"] == t) & (rows["metric"] == m)]
+                            for d, t, m in CALIBRATION_METRICS])
+    lines = ["| pair type | method | velocity: Procrustes beats refit up to K | direction: up to K "
+             "| direction at K = 8: Procrustes / refit |", "|---|---|---|---|---|"]
+    for pair_type, methods in DIGEST_METHODS.items():
+        for method in methods:
+            vel, dirn = (p[(p["pair_type"] == pair_type) & (p["method"] == method)] for p in (velocity, direction))
+            at_8 = dirn[dirn["calibration_size"].astype(str) == "8"]
+            if vel.empty or at_8.empty:
+                continue
+            lines.append(f"| {pair_type} | {method} | {_first(vel['beats_refit_up_to'])} "
+                         f"| {_first(dirn['beats_refit_up_to'])} "
+                         f"| {at_8['mean'].iloc[0]:.3f} / {at_8['refit_mean'].iloc[0]:.3f} |")
     return "\n".join(lines)
 
 
@@ -86,6 +109,8 @@ def main(board: Path) -> None:
     print(headline_table(pd.read_csv(board / "summary.csv")))
     if (board / "calibration.csv").exists():
         calibration = pd.read_csv(board / "calibration.csv")
+        print()
+        print(calibration_digest(calibration))
         for decoder, target, metric in CALIBRATION_METRICS:
             print()
             print(calibration_summary(calibration, decoder, target, metric))
