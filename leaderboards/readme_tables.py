@@ -1,13 +1,16 @@
 """The Markdown tables of leaderboards/README.md, printed from a board folder's CSVs (no number copied by hand).
 
 Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the repository root)
+       python leaderboards/readme_tables.py leaderboards/budget     (the budget-curve table)
 
 Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
 summary (a method scored on fewer test sessions than the column's others says on how many); (2) the README's
 calibration digest: for a few methods per pair type, the largest K up to which the Procrustes alignment beats
 refitting a decoder on the same K trials of the new recording, on velocity and on direction, and both
 direction scores at K = 8; (3) the full calibration tables: the same for every method, Procrustes and CCA
-(velocity R^2 of the linear decoder, peak direction accuracy of the logistic one).
+(velocity R^2 of the linear decoder, peak direction accuracy of the logistic one). A folder with
+``budget_curve.csv`` instead gets (4) the budget table: mean test score of each method at each training
+length, per column of ``BUDGET_ROWS``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ CALIBRATION_METRICS = [("linear", "velocity", "r2"), ("logistic", "direction", "
 #: the methods of the README's calibration digest, per pair type
 DIGEST_METHODS = {"cross-session": ("ner", "psid", "cebra", "cebra-hybrid", "dpca", "pca", "cebra-16"),
                   "cross-hemisphere": ("ner", "psid", "pca"), "cross-area": ("ner", "psid", "pca")}
+
+#: (row title, task, pair type, decoder, target, metric) of the budget table, test trials
+BUDGET_ROWS = [
+    ("within-session velocity R^2 (linear)", "within-session", "same recording", "linear", "velocity", "r2"),
+    ("cross-session velocity R^2 (linear)", "cross-session", "cross-session", "linear", "velocity", "r2"),
+    ("within-session peak direction accuracy (logistic)", "within-session", "same recording", "logistic",
+     "direction", "peak_accuracy"),
+    ("cross-session peak direction accuracy (logistic)", "cross-session", "cross-session", "logistic",
+     "direction", "peak_accuracy"),
+    ("within-session velocity R^2 (kNN)", "within-session", "same recording", "knn", "velocity", "r2"),
+    ("cross-session velocity R^2 (kNN)", "cross-session", "cross-session", "knn", "velocity", "r2"),
+]
 
 
 def headline_table(summary: pd.DataFrame) -> str:
@@ -100,12 +115,41 @@ def calibration_summary(calibration: pd.DataFrame, decoder: str, target: str, me
     return "\n".join(lines)
 
 
+def budget_table(curve: pd.DataFrame) -> str:
+    """A row per (column of BUDGET_ROWS, method), methods by their score at the longest length; a column per
+    training length."""
+    test = curve[(curve["split"] == "test") & (curve["protocol"] == "strict")]
+    steps = sorted(test["steps"].unique())
+    lines = ["| test trials, mean over test sessions | method | " + " | ".join(f"{s:,}".replace(",", " ")
+                                                                       for s in steps) + " |",
+             "|---" * (len(steps) + 2) + "|"]
+    for title, task, pair_type, decoder, target, metric in BUDGET_ROWS:
+        part = test[(test["task"] == task) & (test["pair_type"] == pair_type) & (test["decoder"] == decoder)
+                    & (test["target"] == target) & (test["metric"] == metric)]
+        grid = part.pivot_table(index="method", columns="steps", values="mean")
+        for method in grid.sort_values(steps[-1], ascending=False).index:
+            cells = [_score(grid.loc[method].get(s)) for s in steps]
+            lines.append(f"| {title} | {method} | " + " | ".join(cells) + " |")
+            title = ""
+    return "\n".join(lines)
+
+
+def _score(value) -> str:
+    """Three decimals; two past -10, where the third says nothing."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:.2f}" if abs(value) >= 10 else f"{value:.3f}"
+
+
 def _first(values: pd.Series) -> str:
     values = values.dropna()
     return str(values.iloc[0]) if len(values) else "-"
 
 
 def main(board: Path) -> None:
+    if not (board / "summary.csv").exists():
+        print(budget_table(pd.read_csv(board / "budget_curve.csv")))
+        return
     print(headline_table(pd.read_csv(board / "summary.csv")))
     if (board / "calibration.csv").exists():
         calibration = pd.read_csv(board / "calibration.csv")
@@ -117,6 +161,8 @@ def main(board: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "summary.csv").exists():
-        sys.exit("usage: python leaderboards/readme_tables.py BOARD_DIR   (a folder with summary.csv)")
+    if len(sys.argv) != 2 or not any((Path(sys.argv[1]) / name).exists()
+                                     for name in ("summary.csv", "budget_curve.csv")):
+        sys.exit("usage: python leaderboards/readme_tables.py BOARD_DIR   (a folder with summary.csv or "
+                 "budget_curve.csv)")
     main(Path(sys.argv[1]))

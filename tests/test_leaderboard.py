@@ -1,5 +1,6 @@
 """The leaderboard end to end: real runs, files written, the CLI, figures' numbers, trajectories."""
 
+import importlib.util
 import subprocess
 from pathlib import Path
 import sys
@@ -253,3 +254,15 @@ def test_published_tables_keep_their_promises(board):
         assert pair.t_df <= recordings[key] - 1 or not np.isfinite(pair.t_df)
     if "cross-area" in set(summary["task"]):
         assert set(summary.loc[summary["task"] == "cross-area", "pair_type"]) == {"cross-area"}
+
+
+def test_readme_tables_are_the_published_boards():
+    """leaderboards/README.md quotes its tables as readme_tables.py prints them from the committed CSVs."""
+    spec = importlib.util.spec_from_file_location("readme_tables", PUBLISHED / "readme_tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    readme = (PUBLISHED / "README.md").read_text()
+    reaching, budget = PUBLISHED / "reaching", PUBLISHED / "budget"
+    assert tables.headline_table(pd.read_csv(reaching / "summary.csv")) in readme
+    assert tables.calibration_digest(pd.read_csv(reaching / "calibration.csv")) in readme
+    assert tables.budget_table(pd.read_csv(budget / "budget_curve.csv")) in readme
