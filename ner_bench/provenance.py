@@ -13,8 +13,9 @@ from pathlib import Path
 
 from . import threads
 
-PACKAGES = ("ner-bench", "numpy", "scipy", "scikit-learn", "pandas", "torch", "cebra", "umap-learn", "dPCA",
-            "elephant", "PSID")
+#: numba, llvmlite and pynndescent compile UMAP's kernels: a change of theirs moves UMAP's embeddings
+PACKAGES = ("ner-bench", "numpy", "scipy", "scikit-learn", "pandas", "torch", "cebra", "umap-learn", "pynndescent",
+            "numba", "llvmlite", "dPCA", "elephant", "PSID")
 
 
 def versions() -> dict[str, str]:
