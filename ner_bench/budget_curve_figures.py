@@ -34,11 +34,22 @@ def budget_curve_figure(curve: pd.DataFrame, title: str) -> Figure:
         ax.grid(color="0.9", lw=0.6)
         if str(first["metric"]).endswith("r2") and part["mean"].min() < R2_FLOOR:
             ax.set_ylim(bottom=R2_FLOOR - 0.05)
+            _mark_below_floor(ax, part, colors)
     axes[0].set_ylabel(axis_label(first["target"], first["metric"], "test"), fontsize=8)
     handles, labels = axes[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
     suptitle(figure, f"{title}\nmean over test sessions; every length is a checkpoint of one long fit")
     return figure
+
+
+def _mark_below_floor(ax, part: pd.DataFrame, colors: dict) -> None:
+    """A point under the R^2 cut is drawn on it as a down-pointing triangle that says its value, so that a
+    diverging length does not vanish from the panel."""
+    below = part[part["mean"] < R2_FLOOR].sort_values(["steps", "curve"])
+    for row, stacked in zip(below.itertuples(index=False), below.groupby("steps").cumcount()):
+        ax.plot(row.steps, R2_FLOOR - 0.02, marker="v", ms=5, color=colors[row.curve], clip_on=False)
+        ax.annotate(f"{row.mean:.3g}", (row.steps, R2_FLOOR - 0.02), textcoords="offset points",
+                    xytext=(0, 5 + 8 * stacked), ha="center", fontsize=6, color=colors[row.curve])
 
 
 def curve_panels(curve: pd.DataFrame) -> list[tuple]:

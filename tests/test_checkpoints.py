@@ -131,3 +131,18 @@ def test_the_budget_figure_draws_same_recording_scores_once():
     only_pairs = curve[curve["task"] == "cross-session"]
     assert curve_panels(only_pairs) == [("cross-session", SAME, "train-procrustes"),
                                         ("cross-session", "cross-session", "train-procrustes")]
+
+
+def test_the_budget_figure_marks_a_length_below_the_r2_cut_with_its_value():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    from ner_bench.budget_curve_figures import budget_curve_figure
+    from ner_bench.statistics.table import SAME
+
+    rows = [dict(task="within-session", pair_type=SAME, alignment="-", curve="ner", steps=s, mean=m,
+                 length_parameter="iterations", target="velocity", metric="r2")
+            for s, m in ((250, -8.15), (500, 0.57), (1000, 0.64))]
+    figure = budget_curve_figure(pd.DataFrame(rows), "title")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["-8.15"]  # the point under the cut says its value
+    assert ax.get_ylim()[0] < -1 < ax.get_ylim()[1]
