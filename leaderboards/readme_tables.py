@@ -56,13 +56,24 @@ BUDGET_ROWS = [
 ]
 
 
+def _rows(frame: pd.DataFrame, **equal) -> pd.DataFrame:
+    """The rows of ``frame`` whose columns equal the given values."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in equal.items():
+        mask &= frame[column] == value
+    return frame[mask]
+
+
+def _family(frame: pd.DataFrame, task: str, pair_type: str, decoder: str, target: str, metric: str) -> pd.DataFrame:
+    return _rows(frame, task=task, pair_type=pair_type, decoder=decoder, target=target, metric=metric)
+
+
 def headline_table(summary: pd.DataFrame) -> str:
     """Methods by within-session velocity R^2 (best first); each cell "mean (tie letters)"."""
-    test = summary[(summary["split"] == "test") & (summary["protocol"] == "strict")]
+    test = _rows(summary, split="test", protocol="strict")
     columns, order = {}, None
-    for title, task, pair_type, decoder, target, metric in HEADLINE_COLUMNS:
-        part = test[(test["task"] == task) & (test["pair_type"] == pair_type) & (test["decoder"] == decoder)
-                    & (test["target"] == target) & (test["metric"] == metric)].set_index("method")
+    for title, *family in HEADLINE_COLUMNS:
+        part = _family(test, *family).set_index("method")
         if part.empty:
             continue
         most = part["n_units"].max()  # a method scored on fewer sessions says so in its cell
@@ -79,14 +90,13 @@ def headline_table(summary: pd.DataFrame) -> str:
 
 def calibration_digest(calibration: pd.DataFrame) -> str:
     """Procrustes only: K up to which it beats the refit on velocity and on direction, and direction at K = 8."""
-    rows = calibration[(calibration["split"] == "test") & (calibration["alignment"] == "procrustes")]
-    velocity, direction = ([rows[(rows["decoder"] == d) & (rows["target"] == t) & (rows["metric"] == m)]
-                            for d, t, m in CALIBRATION_METRICS])
+    rows = _rows(calibration, split="test", alignment="procrustes")
+    velocity, direction = (_rows(rows, decoder=d, target=t, metric=m) for d, t, m in CALIBRATION_METRICS)
     lines = ["| pair type | method | velocity: Procrustes beats refit up to K | direction: up to K "
              "| direction at K = 8: Procrustes / refit |", "|---|---|---|---|---|"]
     for pair_type, methods in DIGEST_METHODS.items():
         for method in methods:
-            vel, dirn = (p[(p["pair_type"] == pair_type) & (p["method"] == method)] for p in (velocity, direction))
+            vel, dirn = (_rows(p, pair_type=pair_type, method=method) for p in (velocity, direction))
             at_8 = dirn[dirn["calibration_size"].astype(str) == "8"]
             if vel.empty or at_8.empty:
                 continue
@@ -99,8 +109,7 @@ def calibration_digest(calibration: pd.DataFrame) -> str:
 def calibration_summary(calibration: pd.DataFrame, decoder: str, target: str, metric: str) -> str:
     """Per pair type and method: the K up to which Procrustes and CCA beat the refit control, and the
     score at K = 16 beside the refit control's (one decoder, target and metric; test trials)."""
-    rows = calibration[(calibration["split"] == "test") & (calibration["decoder"] == decoder)
-                       & (calibration["target"] == target) & (calibration["metric"] == metric)]
+    rows = _rows(calibration, split="test", decoder=decoder, target=target, metric=metric)
     header = ([f"{a}: beats refit up to K" for a in CALIBRATION_ALIGNMENTS]
               + [f"{a} at K=16" for a in CALIBRATION_ALIGNMENTS] + ["refit at K=16"])
     lines = [f"{decoder} {target} {metric}, test trials", "", "| pair type | method | " + " | ".join(header) + " |",
@@ -118,15 +127,13 @@ def calibration_summary(calibration: pd.DataFrame, decoder: str, target: str, me
 def budget_table(curve: pd.DataFrame) -> str:
     """A row per (column of BUDGET_ROWS, method), methods by their score at the longest length; a column per
     training length."""
-    test = curve[(curve["split"] == "test") & (curve["protocol"] == "strict")]
+    test = _rows(curve, split="test", protocol="strict")
     steps = sorted(test["steps"].unique())
     lines = ["| test trials, mean over test sessions | method | " + " | ".join(f"{s:,}".replace(",", " ")
                                                                        for s in steps) + " |",
              "|---" * (len(steps) + 2) + "|"]
-    for title, task, pair_type, decoder, target, metric in BUDGET_ROWS:
-        part = test[(test["task"] == task) & (test["pair_type"] == pair_type) & (test["decoder"] == decoder)
-                    & (test["target"] == target) & (test["metric"] == metric)]
-        grid = part.pivot_table(index="method", columns="steps", values="mean")
+    for title, *family in BUDGET_ROWS:
+        grid = _family(test, *family).pivot_table(index="method", columns="steps", values="mean")
         for method in grid.sort_values(steps[-1], ascending=False).index:
             cells = [_score(grid.loc[method].get(s)) for s in steps]
             lines.append(f"| {title} | {method} | " + " | ".join(cells) + " |")
