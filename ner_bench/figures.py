@@ -126,7 +126,7 @@ def bar_figure(summary: pd.DataFrame, scores: pd.DataFrame, colors: Mapping[str,
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     suptitle(figure, f"{title}\nbars: mean, whiskers: 95 % bootstrap CI, points: sessions, "
-                     "letters: tie groups (a shared letter: not separable)")
+                     "letters: a shared letter = not separated (Holm, blocked by subject)")
     return figure
 
 

@@ -21,6 +21,7 @@ from .protocol import PROTOCOLS
 from .results import HEADLINE
 from .labels import metric_label
 from .statistics import CI_METHOD, NONE, SAME
+from .statistics.blocked import agreement_text
 from .html_text import escaped
 
 if TYPE_CHECKING:  # figures needs matplotlib; the page itself does not
@@ -50,6 +51,7 @@ figure{display:inline-block;margin:8px 12px 8px 0;vertical-align:top;max-width:1
 figure img{max-width:100%;border:1px solid #d8dee4}figcaption{font-size:12px;color:#57606a;max-width:760px}
 details{margin:6px 0 14px}summary{cursor:pointer;color:#0969da}
 .defect{color:#a40e26}
+tr.unranked td{color:#8c959f;background:#f6f8fa}
 """
 
 SORT_JS = """
@@ -164,15 +166,21 @@ def _reading_guide(alpha: float) -> str:
         "replication</em>: the <em>session</em> of the test recording. Seeds of a model, the recordings of one "
         "session (its areas are simultaneous recordings of the same trials) and the recording pairs that share "
         "a test session are averaged into one value first, so n is the number of sessions and a comparison of "
-        "two methods has at most n - 1 degrees of freedom. Pair types (cross-session, cross-hemisphere, "
-        "cross-area, ...) are never pooled. Means come with a 95 % "
+        "two methods has at most n - 1 degrees of freedom. Sessions of one monkey are not independent of each "
+        "other: every pairwise comparison is a paired test <em>blocked by subject</em> (the subject a fixed "
+        "factor, so differences between monkeys are not counted as noise), Holm-adjusted within its family; it "
+        "infers about <em>these monkeys' sessions</em>. Whether a difference would hold in new monkeys is shown, "
+        "not tested: each pairwise row gives every subject's mean difference and how many subjects agree in sign "
+        "(e.g. 3/3), and a mixed model with a random intercept per subject (and, for pairs, per source "
+        "recording and target session) is the sensitivity column. A family from one monkey says so. Pair types "
+        "(cross-session, cross-hemisphere, cross-area, ...) are never pooled. Means come with a 95 % "
         f"{escaped(CI_METHOD)} interval; median and interquartile mean (IQM) sit beside them, since a few "
-        "blow-ups can drag a mean. Methods are compared pairwise over shared sessions (paired t-test and "
-        "Wilcoxon signed-rank, Holm-adjusted within each family of pairs, Cohen's dz). <strong>Tie groups</strong> "
-        "are letters: methods that share a letter were not separated by a Holm-adjusted paired t-test at "
-        f"&alpha; = {alpha:g} (no pair under one letter differs); a method may carry several letters. The "
-        "rank diagrams show mean ranks over sessions with Friedman's test and the Nemenyi critical "
-        "difference (Demsar 2006). Each metric declares which end is better. Click a column header to sort."
+        "blow-ups can drag a mean. <strong>Letters</strong> read both ways: two methods share a letter if and "
+        f"only if the blocked test did not separate them (Holm p &ge; &alpha; = {alpha:g}); a method may carry "
+        "several letters. <code>raw</code> across recordings is shown greyed, never ranked: its axes are each "
+        "recording's own neurons, which do not correspond. The rank diagrams show mean ranks over sessions with "
+        "Friedman's test and the Nemenyi critical difference (Demsar 2006). Each metric declares which end is "
+        "better. Click a column header to sort."
         "</div>")
 
 
@@ -274,8 +282,9 @@ def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: p
         aligned = "" if alignment == NONE else f" · alignment {alignment}"
         if alignment == "published":  # the release's alignment sees the test recording's test trials
             aligned += " (oracle: fitted on B's test trials too)"
+        scope = f"; scope: {escaped(part['scope'].iloc[0])}" if "scope" in part and pd.notna(part["scope"].iloc[0]) else ""
         parts.append(f"<h4>{escaped(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
-                     f"{escaped(part['unit'].iloc[0])}; n = {escaped(_n_units(part))}</p>")
+                     f"{escaped(part['unit'].iloc[0])}; n = {escaped(_n_units(part))}{scope}</p>")
         parts.append(summary_table(part))
         pairs = pairwise[(pairwise["dataset"] == dataset) & (pairwise["task"] == task)
                          & (pairwise["protocol"] == protocol) & (pairwise["split"] == split)
@@ -321,10 +330,13 @@ def summary_table(rows: pd.DataFrame) -> str:
             flip = not flip
             previous = (metric, row.tie_group)
         arrow = {"higher": "", "lower": " (lower is better)"}.get(row.direction, " (descriptive, not ranked)")
+        reason = getattr(row, "unranked_reason", None)
+        unranked = isinstance(reason, str) and bool(reason)
+        greyed = f" unranked' title='not ranked: {escaped(reason)}" if unranked else ""
         out.append(
-            f"<tr class='{'g-odd' if flip else 'g-even'}' data-tie-group='{row.tie_group}'>"
+            f"<tr class='{'g-odd' if flip else 'g-even'}{greyed}' data-tie-group='{row.tie_group}'>"
             f"<td class=text>{escaped(metric + arrow)}</td><td>{_rank(row.rank)}</td>"
-            f"<td class=text>{escaped(row.method)}</td>"
+            f"<td class=text>{escaped(row.method)}{' (not ranked: ' + escaped(reason) + ')' if unranked else ''}</td>"
             f"<td data-sort='{row.tie_group}'>{_tie(row.tie_group)}</td>"
             f"<td data-sort='{_num(row.mean)}'>{_f(row.mean)} <span class=ci>[{_f(row.ci_low)}, {_f(row.ci_high)}]"
             f"</span></td><td>{_f(row.sd)}</td><td>{_f(row.median)}</td><td>{_f(row.iqm)}</td>"
@@ -335,10 +347,11 @@ def summary_table(rows: pd.DataFrame) -> str:
 
 def pairwise_table(rows: pd.DataFrame) -> str:
     header = [("metric", True), ("method A", True), ("method B", True), ("n", False),
-              ("A − B [95 % CI]", False), ("Cohen's dz", False), ("t", False), ("p (t)", False),
-              ("p Holm (t)", False), ("p (Wilcoxon)", False), ("p Holm (Wilcoxon)", False), ("note", True)]
+              ("A − B [95 % CI]", False), ("by subject", True), ("subjects agree", True), ("Cohen's dz", False),
+              ("p Holm (blocked by subject)", False), ("p Holm (mixed model)", False), ("p Holm (t)", False),
+              ("p Holm (Wilcoxon)", False), ("note", True)]
     out = []
-    for row in _metric_order(rows, ["t_p_holm", "method_a", "method_b"]).itertuples():
+    for row in _metric_order(rows, ["blocked_p_holm", "method_a", "method_b"]).itertuples():
         significant = bool(row.significant)
         metric = metric_label(row.decoder, row.target, row.metric)
         out.append(
@@ -346,10 +359,11 @@ def pairwise_table(rows: pd.DataFrame) -> str:
             f"<td class=text>{escaped(row.method_a)}</td><td class=text>{escaped(row.method_b)}</td>"
             f"<td>{row.n_shared}</td>"
             f"<td data-sort='{_num(row.mean_diff)}'>{_f(row.mean_diff)} <span class=ci>[{_f(row.diff_ci_low)}, "
-            f"{_f(row.diff_ci_high)}]</span></td><td>{_f(row.cohens_dz, 2)}</td><td>{_f(row.t_statistic, 2)}</td>"
-            f"<td data-sort='{_num(row.t_p)}'>{_p(row.t_p)}</td>"
-            f"<td data-sort='{_num(row.t_p_holm)}' class='{'sig' if significant else ''}'>{_p(row.t_p_holm)}</td>"
-            f"<td data-sort='{_num(row.wilcoxon_p)}'>{_p(row.wilcoxon_p)}</td>"
+            f"{_f(row.diff_ci_high)}]</span></td><td class=text>{escaped(row.subject_diffs)}</td>"
+            f"<td class=text>{agreement_text(row.subjects_agree, row.n_subjects)}</td><td>{_f(row.cohens_dz, 2)}</td>"
+            f"<td data-sort='{_num(row.blocked_p_holm)}' class='{'sig' if significant else ''}'>"
+            f"{_p(row.blocked_p_holm)}</td><td data-sort='{_num(row.mixed_p_holm)}'>{_p(row.mixed_p_holm)}</td>"
+            f"<td data-sort='{_num(row.t_p_holm)}'>{_p(row.t_p_holm)}</td>"
             f"<td data-sort='{_num(row.wilcoxon_p_holm)}'>{_p(row.wilcoxon_p_holm)}</td>"
             f"<td class=text>{escaped(row.note or '')}</td></tr>")
     return _table("pairwise", header, out)
@@ -371,8 +385,8 @@ def _table(kind: str, header: list[tuple[str, bool]], rows: list[str]) -> str:
 def _tie(letters: str) -> str:
     if not letters:
         return ""
-    css = f"g{ord(letters[0]) - ord('a') + 1}" if letters[0] <= "e" else "gx"
-    return f"<span class='tie {css}' title='tie groups {letters}: not separable from methods sharing a letter'>{letters}</span>"
+    css = f"g{'abcde'.index(letters[0]) + 1}" if letters[0] in "abcde" else "gx"
+    return f"<span class='tie {css}' title='letters {letters}: not separated from exactly the methods sharing a letter'>{letters}</span>"
 
 
 def _rank(rank) -> str:

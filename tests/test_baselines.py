@@ -106,21 +106,26 @@ def test_the_shuffled_parameter_belongs_to_supervised_methods_and_is_always_name
     assert list(method_labels(alone)) == ["ner[shuffled=trials]"]  # never mistaken for ner, even alone
 
 
-def test_the_shuffle_table_flags_a_control_near_its_method():
-    family = dict(dataset="d", task="within-session", protocol="strict", split="test", cells="same",
-                  pair_type="same recording", alignment="-", decoder="linear", target="velocity", metric="r2")
-    rows, params = [], {"a": {}, "a[shuffled=trials]": {"shuffled": "trials"}, "b": {"x": 1},
-                        "b[shuffled=trials]": {"x": 1, "shuffled": "trials"}}
+def test_the_shuffle_table_flags_a_method_not_above_its_control():
+    from support.leaderboard_data import row
+    from ner_bench.statistics import leaderboard_tables, prepare
+
+    params = {"a": {}, "a[shuffled=trials]": {"shuffled": "trials"}, "b": {"x": 1},
+              "b[shuffled=trials]": {"x": 1, "shuffled": "trials"}}
     scores = {"a": 0.6, "a[shuffled=trials]": 0.1, "b": 0.5, "b[shuffled=trials]": 0.48}
-    for label, value in scores.items():
-        for unit, jitter in (("s1", 0.0), ("s2", 0.02)):
-            rows.append({**family, "method_label": label, "subject": "m", "test_session": unit, "value": value + jitter})
-    results = pd.DataFrame([{"method": label[0], "method_params": json.dumps(p), "method_label": label}
-                            for label, p in params.items()])
-    table = shuffle_table(pd.DataFrame(rows), results).set_index("method")
+    rng = np.random.default_rng(0)
+    rows = [row(method=label[0], method_params=json.dumps(params[label]), train_unit=f"s{unit}",
+                test_unit=f"s{unit}", subject="m" if unit < 3 else "n", value=value + rng.normal(0, 0.03))
+            for label, value in scores.items() for unit in range(6)]
+    results = prepare(pd.DataFrame(rows))
+    _, pairwise = leaderboard_tables(results)
+    table = shuffle_table(pairwise, results).set_index("method")
     assert table.loc["a", "control"] == "a[shuffled=trials]" and not table.loc["a", "flagged"]
-    assert table.loc["a", "gap"] == pytest.approx(0.5) and table.loc["a", "n_units"] == 2
-    assert table.loc["b", "flagged"]  # 0.02 below a score of 0.51: the labels add nothing measurable
+    assert table.loc["a", "gap"] == pytest.approx(0.5, abs=0.05) and table.loc["a", "n_units"] == 6
+    assert table.loc["a", "gap_ci_low"] < table.loc["a", "gap"] < table.loc["a", "gap_ci_high"]
+    assert table.loc["a", "p_holm"] < 0.05 and table.loc["a", "subjects_agree"] == table.loc["a", "n_subjects"] == 2
+    assert table.loc["b", "flagged"]  # 0.02 above its control, within the noise: not shown to be above it
+    assert table.loc["b", "p_holm"] >= 0.05
 
 
 def _velocity_r2(spec: str, recording: Recording) -> float:

@@ -163,32 +163,115 @@ def test_batched_paired_tests_give_each_row_its_own_scipy_test():
 
 
 def comparisons(p: dict[tuple[str, str], float]) -> pd.DataFrame:
-    return pd.DataFrame([dict(method_a=a, method_b=b, t_p_holm=v) for (a, b), v in p.items()])
+    return pd.DataFrame([dict(method_a=a, method_b=b, blocked_p_holm=v) for (a, b), v in p.items()])
 
 
-def test_tie_groups_never_put_two_separable_methods_under_one_letter():
-    # A and C differ, B differs from neither: the old rule chained all three into one group
+def shares(letters: list[str], i: int, j: int) -> bool:
+    return bool(set(st.groups.letter_tokens(letters[i])) & set(st.groups.letter_tokens(letters[j])))
+
+
+def test_letters_read_both_ways_on_hand_made_families():
+    # A and C differ, B differs from neither: B shares a letter with each, A and C share none
     chained = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.2, ("A", "D"): 0.001, ("B", "D"): 0.001,
                ("C", "D"): 0.001}
     assert st.letter_groups(list("ABCD"), comparisons(chained), 0.05) == ["a", "ab", "b", "c"]
+    # D differs from nobody: it shares a letter with every method (the old runs display left A and D apart)
     split = {("A", "B"): 0.5, ("A", "C"): 0.01, ("B", "C"): 0.04, ("A", "D"): 0.3, ("B", "D"): 0.3, ("C", "D"): 0.6}
-    assert st.letter_groups(list("ABCD"), comparisons(split), 0.05) == ["a", "a", "b", "b"]
+    assert st.letter_groups(list("ABCD"), comparisons(split), 0.05) == ["a", "a", "b", "ab"]
     untestable = {("A", "B"): np.nan}
     assert st.letter_groups(["A", "B"], comparisons(untestable), 0.05) == ["a", "a"]
     assert st.letter_groups(["A", "B"], comparisons({("A", "B"): 0.03}), 0.01) == ["a", "a"]
     assert st.letter_groups(["A", "B"], comparisons({("A", "B"): 0.03}), 0.05) == ["a", "b"]
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_no_letter_holds_a_separable_pair_on_random_p_values(seed):
+@pytest.mark.parametrize("seed", range(30))
+def test_letters_read_both_ways_on_random_separations(seed):
     rng = np.random.default_rng(seed)
-    methods = [f"m{i}" for i in range(8)]
-    p = {(a, b): float(rng.choice([0.001, 0.5])) for i, a in enumerate(methods) for b in methods[i + 1:]}
+    methods = [f"m{i}" for i in range(int(rng.integers(2, 14)))]
+    share_separated = rng.choice([0.1, 0.5, 0.9])
+    p = {(a, b): float(0.001 if rng.random() < share_separated else 0.5)
+         for i, a in enumerate(methods) for b in methods[i + 1:]}
     letters = st.letter_groups(methods, comparisons(p), 0.05)
     assert all(letters)
     for (a, b), value in p.items():
-        if value < 0.05:
-            assert not set(letters[methods.index(a)]) & set(letters[methods.index(b)])
+        assert shares(letters, methods.index(a), methods.index(b)) == (value >= 0.05), (a, b, letters)
+    differs = st.groups.separability(comparisons(p), 0.05)
+    assert st.reads_both_ways(methods, letters, differs) == []
+
+
+def test_letters_on_planted_differences_in_a_results_table():
+    """Three tiers of methods, 8 sessions of 2 subjects: every pair across tiers is separated and shares no
+    letter, every pair within a tier shares one."""
+    rng = np.random.default_rng(3)
+    tiers = {"A1": 0.9, "A2": 0.9, "B1": 0.6, "B2": 0.6, "C1": 0.3}
+    rows = []
+    for session in range(8):
+        subject = "S1" if session < 4 else "S2"
+        offset = rng.normal(0, 0.05)
+        for method, level in tiers.items():
+            value = level + offset + rng.normal(0, 0.01)
+            rows.append(row(method=method, train_unit=f"u{session}", test_unit=f"u{session}", seed=0, value=value,
+                            subject=subject))
+    summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
+    letters = dict(zip(summary["method"], summary["tie_group"]))
+    for pair in pairwise.itertuples():
+        same_tier = pair.method_a[0] == pair.method_b[0]
+        assert pair.significant != same_tier
+        assert bool(set(letters[pair.method_a]) & set(letters[pair.method_b])) == same_tier
+
+
+def test_blocked_test_removes_between_subject_variance_and_counts_agreeing_subjects():
+    diff = np.array([0.30, 0.32, 0.31, 0.02, 0.04, 0.03])
+    subjects = np.array(["Han", "Han", "Han", "Chewie", "Chewie", "Chewie"])
+    out = st.blocked_paired_test(diff, subjects)
+    residual = np.array([-0.01, 0.01, 0, -0.01, 0.01, 0])
+    sigma2 = residual @ residual / (6 - 2)
+    t = diff.mean() / math.sqrt(sigma2 / 6)
+    assert out["blocked_df"] == 4 and out["blocked_t"] == pytest.approx(t)
+    from scipy import stats
+    assert out["blocked_p"] == pytest.approx(2 * stats.t.sf(t, 4))
+    assert out["blocked_p"] < stats.ttest_1samp(diff, 0).pvalue  # blocking takes the monkeys' offsets out
+    assert (out["n_subjects"], out["subjects_agree"]) == (2, 2)
+    assert out["subject_diffs"] == "Chewie +0.030; Han +0.310"
+    flipped = st.blocked_paired_test(np.array([0.3, 0.32, -0.01, -0.03]), np.array(["A", "A", "B", "B"]))
+    assert flipped["subjects_agree"] == 1
+    one_each = st.blocked_paired_test(np.array([0.1, 0.2]), np.array(["A", "B"]))
+    assert math.isnan(one_each["blocked_p"])  # no residual degrees of freedom: no test
+
+
+def test_blocked_test_with_one_subject_is_the_paired_t_test():
+    from scipy import stats
+    diff = np.array([0.1, 0.3, -0.05, 0.2])
+    out = st.blocked_paired_test(diff, np.array(["A"] * 4))
+    assert out["blocked_p"] == pytest.approx(stats.ttest_1samp(diff, 0).pvalue)
+
+
+def test_mixed_model_matches_statsmodels():
+    import warnings
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    rng = np.random.default_rng(1)
+    subjects = np.repeat(["C", "M", "H"], [4, 6, 3])
+    y = rng.normal(0.1, 0.05, 13) + np.repeat([0.1, -0.05, 0.02], [4, 6, 3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = sm.MixedLM(y, np.ones((13, 1)), groups=subjects).fit(reml=True)
+    ours = st.mixed_intercept_test(y, subjects)
+    assert ours["mixed_mean"] == pytest.approx(expected.fe_params[0], rel=1e-5)
+    assert ours["mixed_se"] == pytest.approx(expected.bse_fe[0], rel=1e-3)
+    assert ours["mixed_p"] == pytest.approx(expected.pvalues[0], rel=1e-2)
+    source, target = rng.integers(0, 6, 40), rng.integers(0, 6, 40)
+    subject = np.where(source < 3, "C", "M")
+    y = rng.normal(0.1, 0.05, 40) + rng.normal(0, 0.05, 6)[source] + rng.normal(0, 0.03, 6)[target]
+    frame = pd.DataFrame(dict(y=y, source=source, target=target, subject=subject, everything=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = smf.mixedlm("y ~ 1", frame, groups="everything", vc_formula={
+            "subject": "0 + C(subject)", "source": "0 + C(source)", "target": "0 + C(target)"}).fit(reml=True)
+    ours = st.mixed_intercept_test(y, subject, source, target)
+    assert ours["mixed_components"] == 3
+    assert ours["mixed_mean"] == pytest.approx(expected.fe_params.iloc[0], rel=1e-4)
+    assert ours["mixed_p"] == pytest.approx(expected.pvalues.iloc[0], rel=2e-2)
 
 
 def test_lower_is_better_metrics_rank_the_other_way(monkeypatch):
@@ -290,3 +373,24 @@ def test_method_labels_use_a_variants_own_label_parameter():
                           "method_params": ['{"label": "NER (published)", "path": "/a"}',
                                             '{"label": "CEBRA (published)", "path": "/b"}', '{"dim": 3}']})
     assert method_labels(table).tolist() == ["NER (published)", "CEBRA (published)", "pca"]
+
+
+def test_raw_across_recordings_is_shown_but_not_ranked():
+    rows = []
+    for method, level in (("pca", 0.5), ("ner", 0.7), ("raw", 0.9)):
+        for i, (train, test) in enumerate([("a", "b"), ("b", "a"), ("c", "d"), ("d", "c")]):
+            rows.append(row(task="cross-session", method=method, train_unit=train, test_unit=test, value=level + i / 100,
+                            subject="S1" if i < 2 else "S2"))
+    rows += [row(method="raw", train_unit=u, test_unit=u, value=0.95, subject="S1") for u in "ab"]
+    rows += [row(method="pca", train_unit=u, test_unit=u, value=0.5, subject="S1") for u in "ab"]
+    summary, pairwise = st.leaderboard_tables(pd.DataFrame(rows))
+    across = summary[summary["task"] == "cross-session"].set_index("method")
+    assert pd.isna(across.loc["raw", "rank"]) and across.loc["raw", "tie_group"] == ""
+    assert "neurons" in across.loc["raw", "unranked_reason"]
+    assert list(across.loc[["ner", "pca"], "rank"]) == [1, 2]
+    cross_pairs = pairwise[pairwise["task"] == "cross-session"]
+    assert "raw" not in set(cross_pairs["method_a"]) | set(cross_pairs["method_b"])
+    within = summary[summary["task"] == "within-session"].set_index("method")
+    assert within.loc["raw", "rank"] == 1  # within a recording the neurons are its own: ranked as usual
+    assert "2 subjects" in across["scope"].iloc[0]
+    assert within["scope"].iloc[0].startswith("one subject (S1)")

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .blocked import BLOCKED_COLUMNS, blocked_paired_test
+from .mixed import mixed_intercept_test
+from .table import SAME
 from .units import UNIT
 
 
@@ -125,9 +128,13 @@ def _wilcoxon_batch(a: np.ndarray, b: np.ndarray, rows: np.ndarray, out: dict, n
     out["wilcoxon_statistic"][rows], out["wilcoxon_p"][rows] = result.statistic, result.pvalue
 
 
-def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level: float = 0.95) -> pd.DataFrame:
+def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level: float = 0.95,
+                    pair_level: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every pair of methods over their shared units (test sessions), the better-ranked one as
-    ``method_a``; Holm's adjustment over the pairs of this family (t-test and Wilcoxon separately)."""
+    ``method_a``: the paired t-test and Wilcoxon, the test blocked by subject (``blocked.py``, what the
+    letters are built on), each subject's mean difference and how many agree in sign, and the mixed model
+    (``mixed.py``; on ``pair_level``, the seed-averaged recording pairs, where the family pairs recordings).
+    Holm's adjustment over the pairs of this family, for each test separately."""
     grid = family.pivot(index=UNIT, columns="method_label", values="value")  # units (sorted) x methods
     values = {method: grid[method].to_numpy(float) for method in grid.columns}
     batches: dict[int, list] = {}  # pairs with the same number of shared units are tested together
@@ -141,10 +148,36 @@ def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level
         b = np.array([pair[3] for pair in pairs]).reshape(len(pairs), n)
         for (method_a, method_b, _, _), result in zip(pairs, paired_comparisons(a, b, level)):
             records[method_a, method_b] = dict(method_a=method_a, method_b=method_b, **result)
+    subjects = grid.index.get_level_values("subject").to_numpy()
+    mixed_data = _mixed_data(family, pair_level)
+    for (method_a, method_b), record in records.items():
+        shared = ~np.isnan(values[method_a]) & ~np.isnan(values[method_b])
+        record.update(blocked_paired_test(values[method_a][shared] - values[method_b][shared], subjects[shared]))
+        record.update(_mixed(mixed_data, method_a, method_b))
     records = [records[pair] for pair in itertools.combinations(ranked, 2)]
     frame = pd.DataFrame.from_records(records, columns=["method_a", "method_b"] + list(
-        paired_comparison(np.zeros(0), np.zeros(0)).keys()))
-    frame["t_p_holm"] = holm(frame["t_p"])
-    frame["wilcoxon_p_holm"] = holm(frame["wilcoxon_p"])
-    frame["significant"] = frame["t_p_holm"] < alpha
+        paired_comparison(np.zeros(0), np.zeros(0)).keys()) + BLOCKED_COLUMNS + MIXED_COLUMNS)
+    for test in ("t", "wilcoxon", "blocked", "mixed"):
+        frame[f"{test}_p_holm"] = holm(frame[f"{test}_p"])
+    frame["significant"] = frame["blocked_p_holm"] < alpha
     return frame
+
+
+MIXED_COLUMNS = ["mixed_mean", "mixed_se", "mixed_p", "mixed_components"]
+
+
+def _mixed_data(family: pd.DataFrame, pair_level: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """(observations x methods values, the grouping columns of their random intercepts): the units with a
+    subject intercept, or the recording pairs with subject, source recording and target session ones."""
+    if pair_level is None or family["cells"].iloc[0] == SAME:
+        return family.pivot(index=UNIT, columns="method_label", values="value"), ["subject"]
+    index = ["subject", "train_unit", "test_session", "test_unit"]
+    return pair_level.pivot(index=index, columns="method_label", values="value"), ["subject", "train_unit",
+                                                                                    "test_session"]
+
+
+def _mixed(data: tuple[pd.DataFrame, list[str]], method_a: str, method_b: str) -> dict:
+    grid, groupings = data
+    both = grid[[method_a, method_b]].dropna()
+    levels = [both.index.get_level_values(g).to_numpy() for g in groupings]
+    return mixed_intercept_test((both[method_a] - both[method_b]).to_numpy(float), *levels)

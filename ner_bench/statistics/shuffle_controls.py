@@ -1,53 +1,59 @@
 """The shuffle-control table: each supervised method beside its shuffled control (``shuffle_controls.py``).
 
-Per family and method with a control in the run: the mean over the independent units (test sessions) that
-both have, the control's mean, and the gap between them in the metric's declared direction. A control
-that keeps most of the method's score says that the score does not come from the neural-behaviour
-relation the method claims to learn, so such a method is **flagged**: its gap is below ``NEAR`` of the
-method's own score (relative, so that metrics of any unit compare), or the control scores higher.
+Per family and method with a control in the run: the means over the independent units (test sessions) that
+both have, the gap between them in the metric's declared direction with its t-interval, and the family's
+subject-blocked paired test of the two (``blocked.py``, Holm-adjusted over the family's pairs, as the
+letters are). A method is **flagged** unless it is above its control at the family's Holm level: a control
+it cannot be told from says that its score does not come from the neural-behaviour relation it claims to
+learn. Per-subject agreement in sign goes beside the gap.
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from .. import metrics
 from ..shuffle_controls import PARAMETER
 from .table import FAMILY
-from .units import UNIT
 
-#: a control within this fraction of the method's own score is "near" it: the method is flagged
-NEAR = 0.1
-COLUMNS = FAMILY + ["method", "control", "shuffle", "n_units", "method_mean", "control_mean", "gap", "flagged"]
+COLUMNS = FAMILY + ["method", "control", "shuffle", "n_units", "method_mean", "control_mean", "gap", "gap_ci_low",
+                    "gap_ci_high", "p_holm", "subjects_agree", "n_subjects", "flagged"]
 
 
-def shuffle_table(unit_scores: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """The table from the board's unit scores and the prepared results (for the method labels' parameters)."""
+def shuffle_table(pairwise: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """The table from the board's pairwise comparisons and the prepared results (for the labels' parameters)."""
     pairs = _control_pairs(table)
-    if not pairs or unit_scores.empty:
+    if not pairs or pairwise.empty:
         return pd.DataFrame(columns=COLUMNS)
-    directional = unit_scores[[metrics.direction_of(m) != metrics.DESCRIPTIVE
-                               for m in unit_scores["metric"]]] if len(unit_scores) else unit_scores
-    grid = directional.pivot_table(index=FAMILY + UNIT, columns="method_label", values="value", aggfunc="mean")
     records = []
     for control, (method, mode) in pairs.items():
-        if control not in grid or method not in grid:
-            continue
-        both = grid[[method, control]].dropna()
-        for family, part in both.groupby(level=list(range(len(FAMILY))), sort=True):
-            records.append(_record(dict(zip(FAMILY, family)), method, control, mode, part))
+        for row in _comparisons_of(pairwise, method, control).itertuples(index=False):
+            records.append(_record(row, method, control, mode, alpha))
     return pd.DataFrame(records, columns=COLUMNS)
 
 
-def _record(family: dict, method: str, control: str, mode: str, part: pd.DataFrame) -> dict:
-    sign = 1.0 if metrics.direction_of(family["metric"]) == metrics.HIGHER else -1.0
-    method_mean, control_mean = float(part[method].mean()), float(part[control].mean())
+def _comparisons_of(pairwise: pd.DataFrame, method: str, control: str) -> pd.DataFrame:
+    return pairwise[((pairwise["method_a"] == method) & (pairwise["method_b"] == control))
+                    | ((pairwise["method_a"] == control) & (pairwise["method_b"] == method))]
+
+
+def _record(row, method: str, control: str, mode: str, alpha: float) -> dict:
+    """One row, the pairwise comparison turned to say method minus control in the better direction."""
+    sign = 1.0 if metrics.direction_of(row.metric) == metrics.HIGHER else -1.0
+    flip = 1.0 if row.method_a == method else -1.0  # pairwise differences are method_a - method_b
+    method_mean, control_mean = (row.mean_a, row.mean_b) if flip > 0 else (row.mean_b, row.mean_a)
+    low, high = sorted((sign * flip * row.diff_ci_low, sign * flip * row.diff_ci_high))
     gap = sign * (method_mean - control_mean)
-    return {**family, "method": method, "control": control, "shuffle": mode, "n_units": len(part),
-            "method_mean": method_mean, "control_mean": control_mean, "gap": gap,
-            "flagged": bool(gap < NEAR * abs(method_mean))}
+    above = bool(np.isfinite(row.blocked_p_holm) and row.blocked_p_holm < alpha and gap > 0)
+    agree = row.subjects_agree if gap > 0 else row.n_subjects - row.subjects_agree
+    return {**{k: getattr(row, k) for k in FAMILY}, "method": method, "control": control, "shuffle": mode,
+            "n_units": int(row.n_shared), "method_mean": float(method_mean), "control_mean": float(control_mean),
+            "gap": float(gap), "gap_ci_low": float(low), "gap_ci_high": float(high),
+            "p_holm": float(row.blocked_p_holm), "subjects_agree": int(agree), "n_subjects": int(row.n_subjects),
+            "flagged": not above}
 
 
 def _control_pairs(table: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -81,4 +87,4 @@ def flagged_methods(shuffle: pd.DataFrame) -> list[str]:
     return sorted(shuffle.loc[shuffle["flagged"].astype(bool), "method"].unique()) if len(shuffle) else []
 
 
-__all__ = ["COLUMNS", "NEAR", "flagged_methods", "shuffle_table"]
+__all__ = ["COLUMNS", "flagged_methods", "shuffle_table"]

@@ -16,17 +16,20 @@ from .bootstrap import N_RESAMPLES, hierarchical_ci
 from .groups import letter_groups
 from .paired import compare_methods
 from .ranks import average_ranks
-from .table import FAMILY, prepare
-from .units import seed_scores, unit_name, unit_scores
+from .table import FAMILY, SAME, prepare
+from .units import pair_scores, seed_scores, unit_name, unit_scores
 
 DEFAULT_ALPHA = 0.05
 CI_METHOD = f"hierarchical bootstrap (subjects > sessions > seeds), {N_RESAMPLES} resamples, percentile"
 SUMMARY_COLUMNS = FAMILY + ["method", "unit", "n_units", "n_recordings", "n_subjects", "seeds", "mean", "sd",
                             "ci_low", "ci_high", "median", "iqm", "rank", "tie_group", "direction",
-                            "higher_is_better", "mean_rank", "friedman_p", "critical_difference"]
+                            "higher_is_better", "mean_rank", "friedman_p", "critical_difference", "scope",
+                            "unranked_reason"]
 PAIRWISE_COLUMNS = FAMILY + ["method_a", "method_b", "n_shared", "mean_a", "mean_b", "mean_diff", "diff_ci_low",
-                             "diff_ci_high", "sd_diff", "cohens_dz", "t_statistic", "t_df", "t_p", "t_p_holm",
-                             "wilcoxon_statistic", "wilcoxon_p", "wilcoxon_p_holm", "significant", "note"]
+                             "diff_ci_high", "sd_diff", "cohens_dz", "n_subjects", "subjects_agree", "subject_diffs",
+                             "blocked_t", "blocked_df", "blocked_p", "blocked_p_holm", "significant", "mixed_mean",
+                             "mixed_se", "mixed_p", "mixed_p_holm", "mixed_components", "t_statistic", "t_df", "t_p",
+                             "t_p_holm", "wilcoxon_statistic", "wilcoxon_p", "wilcoxon_p_holm", "scope", "note"]
 
 
 def leaderboard_tables(results: pd.DataFrame, alpha: float = DEFAULT_ALPHA,
@@ -35,13 +38,16 @@ def leaderboard_tables(results: pd.DataFrame, alpha: float = DEFAULT_ALPHA,
     if not 0 < alpha < 1:
         raise NerBenchError(f"argument alpha: must be in (0, 1), got {alpha}")
     table = results if "method_label" in results else prepare(results)
-    scores, per_seed = unit_scores(table), seed_scores(table)
+    scores, per_seed, per_pair = unit_scores(table), seed_scores(table), pair_scores(table)
     for metric in scores["metric"].unique():
         metrics.direction_of(metric)  # every metric on the board declares its direction, before any work
     summaries, pairs = [], []
     seeds_by_family = dict(tuple(per_seed.groupby(FAMILY, sort=True, dropna=False)))
+    pairs_by_family = dict(tuple(per_pair.groupby(FAMILY, sort=True, dropna=False)))
+    unranked = unranked_methods(table)
     for key, family in scores.groupby(FAMILY, sort=True, dropna=False):
-        described, comparisons = family_tables(family, seeds_by_family[key], alpha, level)
+        described, comparisons = family_tables(family, seeds_by_family[key], alpha, level, pairs_by_family.get(key),
+                                               unranked)
         summaries.append(described.assign(**dict(zip(FAMILY, key))))
         if len(comparisons):
             pairs.append(comparisons.assign(**dict(zip(FAMILY, key))))
@@ -54,20 +60,61 @@ def leaderboard_tables(results: pd.DataFrame, alpha: float = DEFAULT_ALPHA,
     return summary, pairwise
 
 
-def family_tables(family: pd.DataFrame, per_seed: pd.DataFrame, alpha: float,
-                  level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Summary and pairwise rows of one family; descriptive metrics are summarised, not ranked."""
+def family_tables(family: pd.DataFrame, per_seed: pd.DataFrame, alpha: float, level: float,
+                  per_pair: pd.DataFrame | None = None,
+                  unranked: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Summary and pairwise rows of one family; descriptive metrics are summarised, not ranked, and so is a
+    method of ``unranked`` (label -> reason) in a family that pairs two recordings."""
     direction = metrics.direction_of(family["metric"].iloc[0])
     described = describe_methods(family, per_seed, direction, level)
+    described["scope"] = family_scope(family)
     if direction == metrics.DESCRIPTIVE:
         return described.assign(rank=pd.NA, tie_group=""), pd.DataFrame()
-    ranked = described["method"].tolist()
-    comparisons = compare_methods(family, ranked, alpha, level)
-    described["tie_group"] = letter_groups(ranked, comparisons, alpha)
+    left_out = {m: r for m, r in (unranked or {}).items() if family["cells"].iloc[0] != SAME and m in set(
+        described["method"])}
+    if left_out:
+        family = family[~family["method_label"].isin(left_out)]
+        described = _ranked_apart(described, left_out, direction)
+    ranked = [m for m in described["method"] if m not in left_out]
+    comparisons = compare_methods(family, ranked, alpha, level, per_pair)
+    described["tie_group"] = ""
+    described.loc[described["method"].isin(ranked), "tie_group"] = letter_groups(ranked, comparisons, alpha)
     ranks = average_ranks(family, direction == metrics.HIGHER, alpha)
     described = described.merge(ranks[["method", "mean_rank", "friedman_p", "critical_difference"]], how="left",
                                 on="method")
-    return described, comparisons
+    return described, comparisons.assign(scope=described["scope"].iloc[0])
+
+
+def _ranked_apart(described: pd.DataFrame, left_out: dict[str, str], direction: str) -> pd.DataFrame:
+    """The summary with the ``left_out`` methods unranked (their reason given) and the others ranked
+    among themselves, best first, the unranked last."""
+    out = described["method"].isin(left_out)
+    ranked = described[~out].copy()
+    ranked["rank"] = ranked["mean"].rank(method="min", ascending=direction == metrics.LOWER).astype(int)
+    apart = described[out].assign(rank=pd.NA, unranked_reason=described.loc[out, "method"].map(left_out))
+    return pd.concat([ranked, apart], ignore_index=True)
+
+
+#: methods whose embedding axes are the recording's own neurons: across two recordings those do not
+#: correspond, so any alignment of them is meaningless and they are shown, never ranked
+NEURONS_AS_AXES = {"raw": "its axes are each recording's own neurons, which do not correspond across recordings"}
+
+
+def unranked_methods(table: pd.DataFrame) -> dict[str, str]:
+    """method label -> why it is not ranked in a family that pairs two recordings."""
+    labels = table[["method", "method_label"]].drop_duplicates()
+    return {row.method_label: NEURONS_AS_AXES[row.method] for row in labels.itertuples() if row.method in
+            NEURONS_AS_AXES}
+
+
+def family_scope(family: pd.DataFrame) -> str:
+    """What the family's tests infer about: these subjects' sessions; one subject is said outright."""
+    subjects = sorted(family["subject"].unique())
+    sessions = family["test_session"].nunique()
+    if len(subjects) == 1:
+        return f"one subject ({subjects[0]}), {sessions} sessions: inference about this monkey only"
+    return (f"{len(subjects)} subjects, {sessions} sessions: inference about these monkeys' sessions "
+            f"(tests blocked by subject); generalisation to new monkeys shown only by sign agreement")
 
 
 def describe_methods(family: pd.DataFrame, per_seed: pd.DataFrame, direction: str,
