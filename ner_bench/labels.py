@@ -20,6 +20,9 @@ METRIC_NAMES = {
     "balanced_accuracy": "balanced accuracy",
     "pearson_r": "Pearson r",
     "trajectory_contrast_r": "contrast r",
+    "trajectory_contrast_null_r": "contrast r under permuted labels",
+    "trajectory_contrast_excess_r": "contrast r over its permutation null",
+    "trajectory_contrast_p": "contrast permutation p",
     "diagonal_mean_r": "same-direction mean r",
     "off_diagonal_mean_r": "different-direction mean r",
 }

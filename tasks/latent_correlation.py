@@ -19,6 +19,13 @@ the ``random`` control scored r = 0.7-0.9. Rows:
   and B, raise the contrast. It is ~0 for ``random`` unaligned; aligned (a rotation fitted on training
   direction averages) a random projection of direction-tuned neurons lines up partly (0.1-0.25 on the
   synthetic default, by seed, against ~0.45 for pca and ~1.1 for behavior), so ``random`` is the floor;
+- its zero reference, a permutation null (``_contrast_null``): both recordings' test-trial direction labels
+  permuted, independently, ``permutations`` times (option, default 200), the direction averages and the
+  contrast recomputed, from a generator seeded by the run's seed and the pair's recording ids (the same
+  null whatever the executor or order). ``trajectory_contrast_null_r`` is the null's mean (~0 by
+  construction, descriptive), ``trajectory_contrast_excess_r`` the contrast less that mean (higher is
+  better) and ``trajectory_contrast_p`` the permutation p, (1 + #null >= contrast) / (1 + permutations)
+  (descriptive; 1/201 at best with 200 permutations);
 - ``consistency_r2``, as CEBRA's consistency score: a linear map from A's direction-averaged trajectories
   to B's, fitted on training-trial averages and scored by R^2 on test-trial averages (``split="test"``),
   or on the training averages it was fitted on (``split="train"``). A linear map absorbs any rotation, so
@@ -31,7 +38,8 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
-from ner_bench import Context, Embedding, Unit
+from ner_bench import Context, EmbeddedTrials, Embedding, Unit
+from ner_bench.builtins.tasks._contrast_null import N_PERMUTATIONS, null_contrasts, null_generator, null_rows
 from ner_bench.pairs import (CROSS_AREA, CROSS_HEMISPHERE, CROSS_SESSION, CROSS_SESSION_AND_AREA, SAME_SESSION,
                              PairwiseTask, with_alignment)
 from ner_bench.trajectories import common_directions, direction_averages, stacked
@@ -42,13 +50,18 @@ class LatentCorrelation(PairwiseTask):
     description = ("Pearson r between aligned, centred direction-averaged latent trajectories of two recordings "
                    "of a subject (same minus different directions) and a linear consistency R^2")
     pair_types = (CROSS_SESSION, CROSS_HEMISPHERE, CROSS_AREA, CROSS_SESSION_AND_AREA, SAME_SESSION)
+    defaults = {**PairwiseTask.defaults, "permutations": N_PERMUTATIONS}
+    minimums = {"permutations": 1}
 
     def evaluate(self, unit: Unit, train: Embedding, test: Embedding, context: Context) -> list[dict]:
         alignment = self.align(train, test, context.protocol)
         a_test, b_test = train.part("test"), test.part("test")
-        averages_a = direction_averages(alignment.apply(a_test.values), a_test.recording)
-        averages_b = direction_averages(b_test.values, b_test.recording)
-        rows = correlation_rows(averages_a, averages_b) + consistency_rows(train, test)
+        aligned_a = EmbeddedTrials(alignment.apply(a_test.values), a_test.recording)
+        correlations = correlation_rows(direction_averages(aligned_a.values, aligned_a.recording),
+                                        direction_averages(b_test.values, b_test.recording))
+        rng = null_generator(context.seed, unit.train.id, unit.test.id)
+        null = contrast_null_rows(correlations, aligned_a, b_test, self.options["permutations"], rng)
+        rows = correlations + null + consistency_rows(train, test)
         return [with_alignment(row, alignment, test) for row in rows]
 
 
@@ -67,6 +80,24 @@ def correlation_rows(averages_a: dict[int, np.ndarray], averages_b: dict[int, np
     rows.append(dict(common, metric="off_diagonal_mean_r", value=off_diagonal))
     rows.append(dict(common, metric="trajectory_contrast_r", value=diagonal - off_diagonal))
     return rows
+
+
+def contrast_null_rows(correlations: list[dict], aligned_a: EmbeddedTrials, b_test: EmbeddedTrials,
+                       n_permutations: int, rng: np.random.Generator) -> list[dict]:
+    """The permutation null of the pair's ``trajectory_contrast_r`` (``_contrast_null``): both recordings'
+    test-trial labels permuted, over the directions both have."""
+    observed = next(row["value"] for row in correlations if row["metric"] == "trajectory_contrast_r")
+    labels_a, labels_b = aligned_a.recording.trial_direction, b_test.recording.trial_direction
+    directions = sorted(set(labels_a.tolist()) & set(labels_b.tolist()))
+    null = null_contrasts(per_trial(aligned_a), labels_a, per_trial(b_test), labels_b, directions,
+                          n_permutations, rng)
+    return null_rows(observed, null)
+
+
+def per_trial(trials: EmbeddedTrials) -> np.ndarray:
+    """(trials, time, latent) in float64, as ``direction_averages`` computes."""
+    recording = trials.recording
+    return np.asarray(trials.values, dtype=float).reshape(recording.n_trials, recording.trial_length, -1)
 
 
 def centred(averages: dict[int, np.ndarray], directions: list[int]) -> dict[int, np.ndarray]:
