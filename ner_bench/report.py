@@ -188,7 +188,8 @@ def _reading_guide(alpha: float) -> str:
 #: splits whose pairwise comparisons the page shows in full (all splits are in pairwise.csv)
 PAGE_PAIRWISE_SPLITS = ("test",)
 #: metrics whose pairwise comparisons the page shows in full (the others: pairwise.csv)
-PAGE_PAIRWISE_METRICS = ("r2", "peak_accuracy", "trajectory_contrast_r", "balanced_accuracy", "separation")
+PAGE_PAIRWISE_METRICS = ("r2", "peak_accuracy", "trajectory_contrast_r", "trajectory_contrast_excess_r",
+                         "balanced_accuracy", "separation")
 
 
 def _n_units(part: pd.DataFrame) -> str:

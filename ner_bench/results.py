@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from . import provenance
-from .jobs import FAILED, OK, SKIPPED
+from .jobs import FAILED, OK, SKIPPED  # noqa: F401 - OK is part of this module's API
 from .pairs import pair_type
 from .protocol import Protocol
 from .run_folder.params import canonical_params
-from .statistics.table import method_labels
 
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
@@ -24,14 +23,6 @@ VOLATILE_COLUMNS = ("fit_seconds", "transform_seconds", "cached", "host", "fit_h
 
 #: the headline numbers of a board, in their order: (decoder, target, metric)
 HEADLINE = [("linear", "velocity", "r2"), ("linear", "position", "r2"), ("logistic", "direction", "peak_accuracy")]
-
-#: the numbers shown in the run summary: (decoder, target, metric) -> the column's label
-SUMMARY_COLUMNS = {("linear", "velocity", "r2"): "velocity R^2 (linear)",
-            ("linear", "position", "r2"): "position R^2 (linear)",
-            ("logistic", "direction", "peak_accuracy"): "peak direction accuracy (logistic)",
-            ("pearson", "latent_trajectory", "trajectory_contrast_r"): "trajectory contrast r",
-            ("trajectory-logistic", "trial_type", "balanced_accuracy"): "curved vs straight balanced accuracy"}
-
 
 def make_table(rows: list[dict], *, protocol: Protocol, budget: str, device: str) -> pd.DataFrame:
     """Rows from the runner (with Recording objects) -> the results DataFrame with provenance; every row,
@@ -76,50 +67,12 @@ def on_calibration_curve(table: pd.DataFrame) -> pd.Series:
     return table["calibration_curve"].astype("boolean").fillna(False).astype(bool)
 
 
-def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean test-trial score per task x pair type x method over units and seeds, for the headline metrics
-    (the decoder is in each column's name); a pair task's same-recording rows (its diagonal) are a row of
-    their own. A task with none of the headline metrics still gets its rows (with its counts)."""
-    if "method_params" in table:  # variants of one method (budgets, shuffle controls) apart
-        table = table.assign(method=method_labels(table.assign(method_params=table["method_params"].fillna("{}"))))
-    ok = table[(table["status"] == OK) & (table["split"] == "test") & ~on_calibration_curve(table)]
-    keys = ["task", "pair_type", "method"]
-    parts = []
-    for (decoder, target, metric), label in SUMMARY_COLUMNS.items():
-        part = ok[(ok["decoder"] == decoder) & (ok["target"] == target) & (ok["metric"] == metric)]
-        if len(part):
-            parts.append(part.groupby(keys, sort=False)["value"].mean().rename(f"{label}"))
-    result = pd.concat(parts, axis=1) if parts else pd.DataFrame()
-    units = table.drop_duplicates([*keys, "train_unit", "test_unit", "seed"]).groupby(keys, sort=False).size()
-    result = result.join(units.rename("units").astype("Int64"), how="outer") if len(result) else \
-        units.rename("units").astype("Int64").to_frame()
-    for status in (FAILED, SKIPPED):
-        rows = table[table["status"] == status].drop_duplicates([*keys, "train_unit", "test_unit", "seed"])
-        if len(rows):
-            column = f"{status} units"
-            result = result.join(rows.groupby(keys).size().rename(column).astype("Int64"), how="left")
-            result[column] = result[column].fillna(0)
-    return result
-
-
 def failures(table: pd.DataFrame) -> pd.DataFrame:
     """One line per failed (method, unit, seed) with the first line of its error."""
     failed = table[table["status"] == FAILED]
     first_line = failed["error"].str.split("\n").str[0]
     return failed.assign(error=first_line)[["task", "method", "method_params", "train_unit", "test_unit", "seed",
                                             "status", "error"]].drop_duplicates()
-
-
-def format_summary(table: pd.DataFrame) -> str:
-    """The summary as text, saying what its numbers are."""
-    frame = summary(table)
-    if frame.empty:
-        return "no results"
-    caption = "mean over units and seeds, test trials; a pair task's 'same recording' rows are its diagonal"
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.float_format",
-                           "{:.3f}".format):
-        return f"{caption}\n{frame.to_string(na_rep='-')}"
-
 
 
 def skip_reasons(table: pd.DataFrame) -> list[str]:

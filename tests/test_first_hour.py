@@ -8,7 +8,7 @@ import pytest
 
 import ner_bench as nb
 from ner_bench.builtins.methods.pca import PCA
-from ner_bench.results import format_summary
+from ner_bench.run_summary import format_summary, summary
 
 SMALL = "synthetic[n_sessions=1,n_s1_sessions=0,n_trials=24,n_neurons=12]"
 
@@ -56,12 +56,22 @@ def test_a_rerun_replaces_the_failed_rows_of_the_units_it_scores(tmp_path):
     assert (pd.read_parquet(tmp_path / "results.parquet")["status"] == "ok").all()
 
 
-def test_the_summary_names_decoders_split_and_the_diagonal():
-    table = nb.run(methods="pca", tasks="cross-session,latent-correlation", out=None,
-                   dataset="synthetic[n_sessions=2,n_s1_sessions=0,n_trials=24]")
+def test_the_run_summary_prints_the_boards_numbers():
+    table = nb.run(methods="pca,random", tasks="cross-session,latent-correlation", out=None,
+                   dataset="synthetic[n_sessions=3,n_s1_sessions=0,n_trials=24]")
     text = format_summary(table)
-    assert "test trials" in text and "velocity R^2 (linear)" in text and "trajectory contrast r" in text
+    assert "test trials" in text and "velocity R^2 (linear)" in text and "over its permutation null" in text
     assert "same recording" in text and "latent-correlation" in text
+    printed = summary(table).set_index(["task", "pair_type", "alignment", "method", "metric_label"])
+    board = nb.leaderboard(table).summary
+    board = board[(board["split"] == "test") & (board["decoder"] == "linear") & (board["target"] == "velocity")
+                  & (board["metric"] == "r2")]
+    assert len(board) >= 4
+    for row in board.itertuples():
+        mine = printed.loc[(row.task, row.pair_type, row.alignment, row.method, "velocity R^2 (linear)")]
+        assert (mine["mean"], mine["ci_low"], mine["ci_high"], mine["rank"]) == (row.mean, row.ci_low, row.ci_high,
+                                                                                 row.rank)
+        assert f"{row.mean:8.3f}" in text
 
 
 PLUGIN = '''

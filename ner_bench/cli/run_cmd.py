@@ -11,7 +11,8 @@ from ..errors import NerBenchError
 from ..execution import EXECUTORS
 from ..method import BUDGETS
 from ..protocol import PROTOCOLS
-from ..results import OK, failures, format_summary, skip_reasons
+from ..results import OK, failures, skip_reasons
+from ..run_summary import format_summary
 from ..run_folder import RunFolder
 from ..run_folder.params import parse_params
 from ..execution.slurm import SlurmOptions, parse_resources, parse_time

@@ -65,24 +65,31 @@ def family_tables(family: pd.DataFrame, per_seed: pd.DataFrame, alpha: float, le
                   unranked: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Summary and pairwise rows of one family; descriptive metrics are summarised, not ranked, and so is a
     method of ``unranked`` (label -> reason) in a family that pairs two recordings."""
-    direction = metrics.direction_of(family["metric"].iloc[0])
-    described = describe_methods(family, per_seed, direction, level)
-    described["scope"] = family_scope(family)
-    if direction == metrics.DESCRIPTIVE:
-        return described.assign(rank=pd.NA, tie_group=""), pd.DataFrame()
-    left_out = {m: r for m, r in (unranked or {}).items() if family["cells"].iloc[0] != SAME and m in set(
-        described["method"])}
-    if left_out:
-        family = family[~family["method_label"].isin(left_out)]
-        described = _ranked_apart(described, left_out, direction)
-    ranked = [m for m in described["method"] if m not in left_out]
+    described = summarise_family(family, per_seed, level, unranked)
+    if described["direction"].iloc[0] == metrics.DESCRIPTIVE:
+        return described, pd.DataFrame()
+    ranked = described.loc[described["rank"].notna(), "method"].tolist()
+    family = family[family["method_label"].isin(ranked)]
     comparisons = compare_methods(family, ranked, alpha, level, per_pair)
-    described["tie_group"] = ""
-    described.loc[described["method"].isin(ranked), "tie_group"] = letter_groups(ranked, comparisons, alpha)
-    ranks = average_ranks(family, direction == metrics.HIGHER, alpha)
+    described.loc[described["rank"].notna(), "tie_group"] = letter_groups(ranked, comparisons, alpha)
+    ranks = average_ranks(family, described["direction"].iloc[0] == metrics.HIGHER, alpha)
     described = described.merge(ranks[["method", "mean_rank", "friedman_p", "critical_difference"]], how="left",
                                 on="method")
     return described, comparisons.assign(scope=described["scope"].iloc[0])
+
+
+def summarise_family(family: pd.DataFrame, per_seed: pd.DataFrame, level: float = 0.95,
+                     unranked: dict[str, str] | None = None) -> pd.DataFrame:
+    """The summary rows of one family without its tests: means, intervals, ranks (none for a descriptive
+    metric, nor for an ``unranked`` method where the family pairs two recordings), scope; best first."""
+    direction = metrics.direction_of(family["metric"].iloc[0])
+    described = describe_methods(family, per_seed, direction, level).assign(scope=family_scope(family),
+                                                                             tie_group="")
+    if direction == metrics.DESCRIPTIVE:
+        return described.assign(rank=pd.NA)
+    left_out = {m: r for m, r in (unranked or {}).items() if family["cells"].iloc[0] != SAME and m in set(
+        described["method"])}
+    return _ranked_apart(described, left_out, direction) if left_out else described
 
 
 def _ranked_apart(described: pd.DataFrame, left_out: dict[str, str], direction: str) -> pd.DataFrame:
