@@ -15,7 +15,8 @@ cross-session, cross-hemisphere and cross-area decoding first map A into B's spa
   d mapped by its own R_d; a candidate R costs the sum over all bins and dimensions of |A R - P| (an empty
   class costs infinity) and the cheaper candidate maps A. Rotation against reflection is thus decided by
   the data; the pick *within* a class is float noise (every |det| is 1 up to rounding), as in the release,
-  and the alignment's note says so, with the class that won and both costs. Trials of A whose direction B
+  and the alignment's note says so, with the class that won and both costs (``rotation_picks.py`` gives every
+  fit the rule admits within float tolerance; ``pick_ranges.py`` scores each). Trials of A whose direction B
   lacks have no R_d and take no part in the cost.
 
 A recording aligned onto the very same embedding gets the identity (the cross-session diagonal is the
