@@ -15,7 +15,8 @@ cross-session, cross-hemisphere and cross-area decoding first map A into B's spa
   d mapped by its own R_d; a candidate R costs the sum over all bins and dimensions of |A R - P| (an empty
   class costs infinity) and the cheaper candidate maps A. Rotation against reflection is thus decided by
   the data; the pick *within* a class is float noise (every |det| is 1 up to rounding), as in the release,
-  and the alignment's note says so, with the class that won and both costs. Trials of A whose direction B
+  and the alignment's note says so, with the class that won and both costs (``rotation_picks.py`` gives every
+  fit the rule admits within float tolerance; ``pick_ranges.py`` scores each). Trials of A whose direction B
   lacks have no R_d and take no part in the cost.
 
 A recording aligned onto the very same embedding gets the identity (the cross-session diagonal is the
@@ -83,7 +84,7 @@ def align(source: Embedding, target: Embedding, method: str) -> Alignment:
                             f"({target.values.shape[1]}-D): embeddings must have the same dimension")
     if method == "none":
         return Alignment.identity(dim, method)
-    if _same_embedding(source, target):
+    if same_embedding(source, target):
         return Alignment.identity(dim, method, note="same embedding: identity")
     if method == "train-procrustes":
         train_a, train_b = source.part("train"), target.part("train")
@@ -104,12 +105,22 @@ def training_procrustes(values_a, recording_a, values_b, recording_b) -> Alignme
 def published_procrustes(values_a, recording_a, values_b, recording_b) -> Alignment:
     """The release's alignment: a map per direction on all-trial averages, one of them kept by the
     release's rule (``published_choice``)."""
+    fits = published_fits(values_a, recording_a, values_b, recording_b)
+    choice = published_choice(values_a, recording_a, fits)
+    return published_alignment(fits[choice.direction], note=choice.note(len(fits)))
+
+
+def published_fits(values_a, recording_a, values_b, recording_b) -> dict[int, np.ndarray]:
+    """``{direction: R_d}``: orthogonal Procrustes (reflections allowed, no centring) from A's to B's
+    average over all trials of direction d, for the directions both have."""
     averages_a, averages_b = direction_averages(values_a, recording_a), direction_averages(values_b, recording_b)
     directions = shared_directions(averages_a, averages_b, recording_a, recording_b)
-    fits = {d: orthogonal_procrustes(averages_a[d], averages_b[d])[0] for d in directions}
-    choice = published_choice(values_a, recording_a, fits)
-    zero = np.zeros(values_a.shape[1])
-    return Alignment("published", fits[choice.direction], zero, zero, note=choice.note(len(directions)))
+    return {d: orthogonal_procrustes(averages_a[d], averages_b[d])[0] for d in directions}
+
+
+def published_alignment(rotation: np.ndarray, note: str = "") -> Alignment:
+    zero = np.zeros(len(rotation))
+    return Alignment("published", rotation, zero, zero, note=note)
 
 
 @dataclass(frozen=True)
@@ -135,31 +146,45 @@ CLASSES = ("rotation", "reflection")
 
 
 def published_choice(values_a, recording_a, fits: dict[int, np.ndarray]) -> PublishedChoice:
-    """The release's ``get_best_R``: each class's candidate (``_class_candidate``) is scored by the sum of
-    |A R - P| over A's bins and dimensions, P being A with each trial mapped by its own direction's fit;
-    the cheaper one wins (a tie, which real embeddings never give, goes to the rotation: ner-bench's
-    choice, the protocol does not say)."""
+    """The release's ``get_best_R``: each class's candidate (``_class_candidate``) is scored by
+    ``fit_costs``; the cheaper one wins (a tie, which real embeddings never give, goes to the rotation:
+    ner-bench's choice, the protocol does not say)."""
+    candidates = {kind: _class_candidate(fits, kind) for kind in CLASSES}
+    costs_by_direction = fit_costs(values_a, recording_a, fits)
+    costs = {kind: costs_by_direction[d] if d is not None else np.inf for kind, d in candidates.items()}
+    kind = min(CLASSES, key=lambda k: costs[k])
+    return PublishedChoice(kind, candidates[kind], costs)
+
+
+def fit_costs(values_a, recording_a, fits: dict[int, np.ndarray]) -> dict[int, float]:
+    """The release's cost of each fit R_d: the sum of |A R_d - P| over A's bins and dimensions, P being A
+    with each trial mapped by its own direction's fit (A's trials of directions without a fit left out)."""
     values = np.asarray(values_a, dtype=float)
     rows = {d: recording_a.direction == d for d in fits}
     covered = np.logical_or.reduce(list(rows.values()))
     target = np.zeros_like(values)
     for d, fit in fits.items():
         target[rows[d]] = values[rows[d]] @ fit
-    candidates = {kind: _class_candidate(fits, kind) for kind in CLASSES}
-    costs = {kind: float(np.abs(values[covered] @ fits[d] - target[covered]).sum()) if d is not None else np.inf
-             for kind, d in candidates.items()}
-    kind = min(CLASSES, key=lambda k: costs[k])
-    return PublishedChoice(kind, candidates[kind], costs)
+    return {d: float(np.abs(values[covered] @ fit - target[covered]).sum()) for d, fit in fits.items()}
+
+
+def fit_class(fit: np.ndarray) -> str:
+    """``rotation`` (det >= 0) or ``reflection`` (det < 0), the release's split of the fits."""
+    return "rotation" if np.linalg.det(fit) >= 0 else "reflection"
+
+
+def det_distance(fit: np.ndarray) -> float:
+    """The release's criterion within a class, ||det R| - 1|: 0 up to rounding for every orthogonal fit."""
+    return abs(abs(float(np.linalg.det(fit))) - 1.0)
 
 
 def _class_candidate(fits: dict[int, np.ndarray], kind: str) -> int | None:
     """The direction (in direction order, first on ties) whose fit of ``kind`` has |det| closest to 1;
     None when no fit is of that kind."""
-    determinants = {d: float(np.linalg.det(fit)) for d, fit in sorted(fits.items())}
-    members = [d for d, det in determinants.items() if (det >= 0) == (kind == "rotation")]
+    members = [d for d, fit in sorted(fits.items()) if fit_class(fit) == kind]
     if not members:
         return None
-    return min(members, key=lambda d: abs(abs(determinants[d]) - 1.0))
+    return min(members, key=lambda d: det_distance(fits[d]))
 
 
 def shared_directions(averages_a, averages_b, recording_a, recording_b) -> list[int]:
@@ -170,6 +195,7 @@ def shared_directions(averages_a, averages_b, recording_a, recording_b) -> list[
     return directions
 
 
-def _same_embedding(source: Embedding, target: Embedding) -> bool:
+def same_embedding(source: Embedding, target: Embedding) -> bool:
+    """The very same embedding of one recording: aligning it onto itself is the identity."""
     return (source.recording.id == target.recording.id and source.values.shape == target.values.shape
             and np.array_equal(source.values, target.values))

@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 import pandas as pd
 
 from .errors import NerBenchError
+from .paper_cells import write_paper_cells
 from .row_identity import duplicated_rows
 from .run_folder import RunFolder, canonical_params, parse_params, read_table
 from .results import on_calibration_curve
@@ -174,6 +175,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
             board.shuffle_controls.to_csv(board.out / "shuffle_controls.csv", index=False)
         if len(board.budget_curve):
             board.budget_curve.to_csv(board.out / "budget_curve.csv", index=False)
+        write_paper_cells(main, board.out)  # only where the results have paper-protocol cross-session cells
         step("preparing figures" if figures else "no figures")
         if figures:
             caches = [*(results if isinstance(results, (list, tuple)) else [results]), *embeddings_from]

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from .alignment import ALIGNMENTS, Alignment, align
 from .calibration import DEFAULT_SIZES, parse_rungs, parse_sizes
 from .calibration_ladder import alignment_calibration, ladder_rows
 from .decoders import chosen_decoders, decoding_rows, fit_decoders
 from .errors import NerBenchError
+from .pick_ranges import with_pick_ranges
 from .protocol import Protocol
 from .recording import Recording
+from .rotation_picks import admissible_alignments
 from .threads import limited
 from .task import Context, EmbeddedTrials, Embedding, Task, Unit
 
@@ -125,17 +129,28 @@ class PairwiseDecoding(PairwiseTask):
 
     def evaluate(self, unit: Unit, train: Embedding, test: Embedding, context: Context) -> list[dict]:
         alignment = self.align(train, test, context.protocol)
+        rows = self.aligned_rows(alignment, unit, train, test, context.protocol)
+        if alignment.method == "published":  # the release's pick is float noise: score every admissible one
+            picks = [rows if np.array_equal(pick.rotation, alignment.rotation)
+                     else self.aligned_rows(pick, unit, train, test, context.protocol)
+                     for pick in admissible_alignments(train, test)]
+            rows = with_pick_ranges(rows, picks)
+        rows = [with_alignment(row, alignment, test) for row in rows]
+        if self.calibration_sizes and context.protocol.alignment != "published" and unit.train is not unit.test:
+            rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders)
+        return rows
+
+    def aligned_rows(self, alignment: Alignment, unit: Unit, train: Embedding, test: Embedding,
+                     protocol: Protocol) -> list[dict]:
+        """The decoders fitted on A's training trials mapped by ``alignment``, scored on B's trials."""
         fit_on = train.part("train")
         aligned = EmbeddedTrials(alignment.apply(fit_on.values), fit_on.recording)
         shared_knn = "knn" in self.decoders and unit.train is not unit.test and alignment.is_isometry
         decoders = tuple(d for d in self.decoders if d != "knn") if shared_knn else self.decoders
         rows = decoding_rows(aligned, {"test": test.part("test"), "train": test.part("train")},
-                             context.protocol, knn_search_on=fit_on, decoders=decoders)
+                             protocol, knn_search_on=fit_on, decoders=decoders)
         if shared_knn:
-            rows += source_space_knn_rows(fit_on, alignment, test.part("test"), context.protocol)
-        rows = [with_alignment(row, alignment, test) for row in rows]
-        if self.calibration_sizes and context.protocol.alignment != "published" and unit.train is not unit.test:
-            rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders)
+            rows += source_space_knn_rows(fit_on, alignment, test.part("test"), protocol)
         return rows
 
 

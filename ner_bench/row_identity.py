@@ -15,8 +15,10 @@ import pandas as pd
 
 from .errors import NerBenchError
 
-#: the measurement itself, and what the leaderboard derives from other columns
-MEASUREMENT = ("value", "status", "error", "note", "method_label", "cells", "results_source")
+#: the measurement itself (with its range over the release's admissible rotation picks, ``pick_ranges``),
+#: and what the leaderboard derives from other columns
+MEASUREMENT = ("value", "status", "error", "note", "value_min_over_picks", "value_max_over_picks",
+               "n_admissible_picks", "method_label", "cells", "results_source")
 #: how and where a number was made; equal numbers made on two machines are the same row
 PROVENANCE = ("fit_seconds", "transform_seconds", "cached", "budget", "training", "defects", "device", "fit_device",
               "host", "fit_host", "ner_bench_version", "versions", "threads")
