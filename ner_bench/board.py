@@ -175,7 +175,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
             board.shuffle_controls.to_csv(board.out / "shuffle_controls.csv", index=False)
         if len(board.budget_curve):
             board.budget_curve.to_csv(board.out / "budget_curve.csv", index=False)
-        write_paper_cells(main, board.out)  # only where the results have paper-protocol cross-session cells
+        cells_file = write_paper_cells(main, board.out)  # only where there are paper-protocol cross-session cells
         step("preparing figures" if figures else "no figures")
         if figures:
             caches = [*(results if isinstance(results, (list, tuple)) else [results]), *embeddings_from]
@@ -186,7 +186,8 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
 
         write_report(board.out / "index.html", table, summary, pairwise, board.figures, alpha=alpha,
                      notes=board.notes, calibration=board.calibration,
-                     shuffle_controls=board.shuffle_controls, budget_curve=board.budget_curve)
+                     shuffle_controls=board.shuffle_controls, budget_curve=board.budget_curve,
+                     paper_cells=pd.read_csv(cells_file) if cells_file else None)
         step("done")
     log.info("leaderboard written to %s", board.out)
     return board

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .calibration_report import calibration_section
 from .budget_curve_report import budget_curve_section
+from .paper_cells_report import paper_cells_section
 from .shuffle_controls_report import shuffle_section
 from .protocol import PROTOCOLS
 from .results import HEADLINE
@@ -87,7 +88,7 @@ SORT_JS = """
 def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairwise: pd.DataFrame,
                  figures: Sequence[FigureRecord], *, alpha: float, notes: Iterable[str] = (),
                  calibration: pd.DataFrame | None = None, shuffle_controls: pd.DataFrame | None = None,
-                 budget_curve: pd.DataFrame | None = None) -> Path:
+                 budget_curve: pd.DataFrame | None = None, paper_cells: pd.DataFrame | None = None) -> Path:
     """Write ``index.html`` (figure paths in ``figures`` must be relative to ``path``'s folder)."""
     body = [f"<h1>ner-bench leaderboard</h1><p class=muted>Generated {_now()} from {len(results)} result rows "
             f"({int((results['status'] == 'failed').sum())} failed, "
@@ -107,6 +108,7 @@ def write_report(path: Path, results: pd.DataFrame, summary: pd.DataFrame, pairw
             body.append(shuffle_section(shuffle_controls, key, _table))
         if budget_curve is not None and len(budget_curve):
             body.append(budget_curve_section(budget_curve, key, _table))
+    body.append(paper_cells_section(paper_cells, _table))
     body.append(protocol_box(results, notes))
     if with_figures or trajectories or lengths:
         body.append("<h2 id='figures'>Figures</h2><p class=muted>Held-out test trials; colours: one per method, the "
