@@ -1,6 +1,7 @@
-"""The calibration ladder: alignments and target fits see only B's calibration trials (its first K training
-trials), the oracle is flagged everywhere, CCA recovers a planted map, and the calibration table says where
-an alignment beats refitting on the same trials."""
+"""The calibration ladder: alignments and target fits see only B's calibration trials (K training trials,
+balanced over directions or the first K), the oracle is flagged everywhere, CCA recovers a planted map, and
+the calibration table says, from paired tests over test sessions, where an alignment beats refitting on the
+same trials."""
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,8 @@ from scipy.stats import special_ortho_group
 import ner_bench as nb
 from support.recordings import make_recording
 from ner_bench import Context, NerBenchError, chronological_split
-from ner_bench.calibration import (MAPS_BY_NAME, calibration_block, cca_map, parse_rungs, parse_sizes)
+from ner_bench.calibration import (BLOCKS, MAPS_BY_NAME, block_trials, calibration_block, cca_map, parse_rungs,
+                                   parse_sizes)
 from ner_bench.calibration_ladder import ladder_rows
 from ner_bench.decoders import DECODERS
 from ner_bench.protocol import PAPER, STRICT
@@ -31,24 +33,73 @@ def pair():
     return embedding(a), embedding(b, seed=3)
 
 
-def test_the_calibration_block_is_the_first_k_training_trials(pair):
-    _, target = pair
-    block = calibration_block(target, 8)
-    assert list(block.recording.trial_ids) == list(np.sort(target.split.train_trials)[:8])
-    assert not np.isin(block.recording.trial_ids, target.split.test_trials).any()
-    assert calibration_block(target, "all").recording.n_trials == len(target.split.train_trials)
+@pytest.fixture(scope="module")
+def runs_of_directions():
+    """80 trials (64 train) whose directions come in runs of 3, as in a session that cycles slowly through
+    targets, with direction 7 rare among the training trials (2 of them); a chronological K = 8 block holds 3
+    directions."""
+    runs = np.tile(np.repeat(np.arange(7), 3), 2)
+    directions = np.r_[runs, [7, 7], np.tile(np.arange(7), 3)[:20], np.tile(np.arange(8), 2)]
+    recording = make_recording(n_trials=80, id="B", subject="S", area="M1", date="2026-01-02", directions=directions)
+    return embedding(recording, seed=3)
 
 
+def test_the_first_block_is_the_first_k_training_trials_as_before(pair, runs_of_directions):
+    for target in (pair[1], runs_of_directions):
+        for size in (8, 16, 40):
+            old = np.sort(target.split.train_trials)[:size]  # the block before blocks were balanced
+            block = calibration_block(target, size, "first")
+            assert list(block.recording.trial_ids) == list(old)
+            np.testing.assert_array_equal(block.values, target.values[np.isin(target.recording.trial, old)])
+        assert calibration_block(target, "all", "first").recording.n_trials == len(target.split.train_trials)
+
+
+@pytest.mark.parametrize("size", [8, 12, 16, 24, 40, 63])
+def test_a_balanced_block_of_k_trials_holds_every_direction_of_the_training_trials(runs_of_directions, size):
+    target = runs_of_directions
+    train = target.split.train(target.recording)
+    block = calibration_block(target, size, "balanced").recording
+    assert block.n_trials == size  # a rare direction's shortfall is filled by the others
+    assert not np.isin(block.trial_ids, target.split.test_trials).any()
+    assert set(block.trial_direction) == set(train.trial_direction)
+    counts = {d: int((block.trial_direction == d).sum()) for d in set(train.trial_direction)}
+    available = {d: int((train.trial_direction == d).sum()) for d in counts}
+    share = max(counts[d] for d in counts if counts[d] < available[d])
+    for direction, count in counts.items():  # as even as the trials allow: a rare direction gives all it has
+        assert count == available[direction] or count >= share - 1
+    for direction in counts:  # each direction's first trials, in time order
+        of_direction = train.trial_ids[train.trial_direction == direction]
+        assert list(block.trial_ids[block.trial_direction == direction]) == list(of_direction[:counts[direction]])
+
+
+def test_balanced_blocks_take_the_ith_trial_of_every_direction_before_any_next_one():
+    from ner_bench.calibration import balanced_trials
+
+    trials = np.arange(10)
+    directions = np.array([0, 0, 0, 1, 1, 2, 0, 2, 1, 1])
+    assert list(balanced_trials(trials, directions, 3)) == [0, 3, 5]
+    assert list(balanced_trials(trials, directions, 5)) == [0, 1, 3, 4, 5]  # round two in time order
+    assert list(balanced_trials(trials, directions, 9)) == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_block_of_trials_without_behaviour_is_the_chronological_one(runs_of_directions):
+    target = runs_of_directions
+    blank = Embedding(target.recording.without_behavior(), target.split, target.values)
+    np.testing.assert_array_equal(block_trials(blank, 16, "balanced"), np.sort(target.split.train_trials)[:16])
+    assert list(block_trials(target, 16, "balanced")) != list(block_trials(target, 16, "first"))
+
+
+@pytest.mark.parametrize("block", BLOCKS)
 @pytest.mark.parametrize("size", [8, 16, "all"])
-def test_blanking_b_test_trials_leaves_every_alignment_and_refit_unchanged(pair, size):
+def test_blanking_b_test_trials_leaves_every_alignment_and_refit_unchanged(pair, size, block):
     source, target = pair
     blanked = perturb_test_trials(target, 7)  # B's test labels and test embedding rows scrambled
     for name, fit in MAPS_BY_NAME.items():
-        before = fit(source.part("train"), calibration_block(target, size))
-        after = fit(source.part("train"), calibration_block(blanked, size))
+        before = fit(source.part("train"), calibration_block(target, size, block))
+        after = fit(source.part("train"), calibration_block(blanked, size, block))
         for field in ("matrix", "target_offset", "source_offset"):
             np.testing.assert_array_equal(getattr(before, field), getattr(after, field), err_msg=name)
-    block, block2 = calibration_block(target, size), calibration_block(blanked, size)
+    block, block2 = calibration_block(target, size, block), calibration_block(blanked, size, block)
     np.testing.assert_array_equal(block.values, block2.values)  # what refit fits on
     np.testing.assert_array_equal(block.recording.velocity, block2.recording.velocity)
 
@@ -85,9 +136,28 @@ def test_cross_session_task_rows_say_what_of_b_they_saw(pair):
     assert {r["alignment_mode"] for r in main} == {"supervised"}
     assert {r["calibration_trials"] for r in main} == {len(target.split.train_trials)}
     assert {r["calibration_size"] for r in rows if r.get("calibration_curve")} == {"0", "8", "all"}
+    assert {r["calibration_block"] for r in rows if r.get("calibration_curve")} == {"balanced"}
+    assert not any("calibration_block" in r for r in main)
     paper = task.evaluate(Unit(source.recording, target.recording), source, target, Context(PAPER, 0))
     assert {r["alignment_mode"] for r in paper} == {"oracle"}  # the release's alignment sees B's test trials
     assert not any(r.get("calibration_curve") for r in paper)  # the paper protocol reproduces the release
+
+
+def test_the_calibration_block_option_reaches_the_ladder_and_its_rows(runs_of_directions):
+    source = embedding(make_recording(n_trials=80, id="A", subject="S", area="M1", date="2026-01-01"))
+    target = runs_of_directions
+    unit = Unit(source.recording, target.recording)
+    accuracy_of = {}
+    for block in BLOCKS:
+        task = nb.plugins.discover().get("tasks", "cross-session")(calibration="8", ladder="refit",
+                                                                   calibration_block=block)
+        rows = [r for r in task.evaluate(unit, source, target, Context(STRICT, 0)) if r.get("calibration_curve")]
+        assert {r["calibration_block"] for r in rows} == {block}
+        (accuracy,) = [r["value"] for r in rows if r["decoder"] == "logistic" and r["metric"] == "peak_accuracy"]
+        accuracy_of[block] = accuracy
+    assert accuracy_of["balanced"] > accuracy_of["first"] + 0.3  # the refit classifier saw 8 directions, not 3
+    with pytest.raises(NerBenchError, match="option 'calibration_block': calibration block 'even'"):
+        nb.plugins.discover().get("tasks", "cross-session")(calibration_block="even")
 
 
 def test_calibration_options_are_checked():
