@@ -16,7 +16,7 @@ from ner_bench.calibration import (BLOCKS, MAPS_BY_NAME, block_trials, calibrati
 from ner_bench.calibration_ladder import ladder_rows
 from ner_bench.decoders import DECODERS
 from ner_bench.protocol import PAPER, STRICT
-from ner_bench.statistics.calibration import calibration_table
+from ner_bench.statistics.calibration import COLUMNS, calibration_table
 from ner_bench.task import Embedding, Unit
 from test_alignment import perturb_test_trials
 
@@ -204,6 +204,107 @@ def test_the_table_says_up_to_which_k_an_alignment_beats_refitting():
     procrustes = table[table["alignment"] == "procrustes"].set_index("calibration_size")
     assert list(procrustes["beats_refit"]) == [True, True, False, True]
     assert set(procrustes["beats_refit_up_to"]) == {"16"}  # a win after a loss does not extend the run
+
+
+LADDER_ROW = dict(dataset="d", task="cross-session", protocol="strict", split="test", cells="different recordings",
+                  pair_type="cross-session", decoder="linear", target="velocity", metric="r2", seed=0, status="ok",
+                  time_bin=pd.NA, calibration_curve=True, train_unit="A", test_unit="B")
+
+
+def ladder_table(scores, sessions, method="m", **fields) -> list[dict]:
+    """Ladder rows: ``scores`` maps (alignment, K) to a value per session of ``sessions`` ((subject, session)
+    pairs); ``fields`` override the curve (target, metric...)."""
+    modes = {"refit": "control", "ceiling": "control"}
+    return [dict(LADDER_ROW, **fields, method=method, method_label=method, subject=subject, test_session=session,
+                 alignment=alignment, alignment_mode=modes.get(alignment, "supervised"), calibration_size=size,
+                 value=float(values[i]))
+            for (alignment, size), values in scores.items() for i, (subject, session) in enumerate(sessions)]
+
+
+SESSIONS = [(subject, f"{subject}-{day}") for subject in ("S1", "S2", "S3") for day in range(3)]  # 9 units
+
+
+def test_a_tiny_noisy_lead_over_the_refit_is_not_a_win_and_a_large_consistent_one_is():
+    rng = np.random.default_rng(0)
+    refit = 0.6 + rng.normal(0, 0.05, len(SESSIONS))
+    noisy = np.array([0.03, -0.025, 0.02, -0.03, 0.035, -0.02, 0.01, -0.015, 0.013])  # mean +0.002
+    scores = {("refit", "8"): refit, ("procrustes", "8"): refit + noisy,
+              ("cca", "8"): refit + 0.1 + rng.normal(0, 0.01, len(SESSIONS))}
+    table = calibration_table(pd.DataFrame(ladder_table(scores, SESSIONS))).set_index("alignment")
+    tiny, large = table.loc["procrustes"], table.loc["cca"]
+    assert tiny["refit_diff"] == pytest.approx(0.002) and tiny["mean"] > tiny["refit_mean"]
+    assert tiny["refit_p"] > 0.5 and tiny["refit_p_holm"] > 0.5
+    assert tiny["beats_refit"] is False and pd.isna(tiny["beats_refit_up_to"])  # a comparison of means said 8
+    assert large["beats_refit"] is True and large["beats_refit_up_to"] == "8" and large["refit_p_holm"] < 0.001
+    assert large["refit_diff"] == pytest.approx(large["mean"] - large["refit_mean"])
+    assert (large["n_subjects_agree"], large["n_subjects"]) == (3, 3)
+    assert 0 <= tiny["n_subjects_agree"] <= tiny["n_subjects"] == 3
+
+
+def test_a_win_is_in_the_metrics_better_direction():
+    lower = {("refit", "8"): np.full(len(SESSIONS), 0.5), ("procrustes", "8"): np.linspace(0.1, 0.2, len(SESSIONS))}
+    row = calibration_table(pd.DataFrame(ladder_table(lower, SESSIONS, metric="off_diagonal_mean_r")))
+    row = row[row["alignment"] == "procrustes"].iloc[0]
+    assert row["refit_diff"] > 0 and row["beats_refit"] is True and not row["higher_is_better"]
+
+
+def test_holm_adjusts_over_the_k_of_one_method_alignment_and_curve():
+    from ner_bench.statistics.paired import holm
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for method in ("m1", "m2"):
+        for target in ("velocity", "position"):
+            scores = {}
+            for size in ("8", "16", "32"):
+                scores["refit", size] = rng.normal(0.5, 0.05, len(SESSIONS))
+                for alignment, lead in (("procrustes", 0.02), ("cca", 0.05)):
+                    scores[alignment, size] = scores["refit", size] + lead + rng.normal(0, 0.04, len(SESSIONS))
+            rows += ladder_table(scores, SESSIONS, method=method, target=target)
+    table = calibration_table(pd.DataFrame(rows))
+    tested = table[~table["alignment"].isin(["refit", "ceiling"])]
+    for _, group in tested.groupby(["method", "target", "alignment"]):
+        assert list(group["calibration_size"]) == ["8", "16", "32"]
+        np.testing.assert_allclose(group["refit_p_holm"], holm(group["refit_p"]))
+    assert not np.allclose(tested["refit_p_holm"], holm(tested["refit_p"]))  # not pooled over the groups
+    assert (tested["refit_p_holm"] >= tested["refit_p"]).all()
+
+
+def test_without_two_shared_units_there_is_no_claim():
+    one = [SESSIONS[0]]
+    table = calibration_table(pd.DataFrame(ladder_table({("refit", "8"): [0.4], ("procrustes", "8"): [0.9],
+                                                         ("procrustes", "16"): [0.9]}, one)))
+    procrustes = table[table["alignment"] == "procrustes"].set_index("calibration_size")
+    assert np.isnan(procrustes.loc["8", "beats_refit"]) and "1 shared unit(s)" in procrustes.loc["8", "refit_note"]
+    assert procrustes.loc["16", "refit_note"] == "no refit control at this K"
+    assert set(procrustes["beats_refit_up_to"]) == {None}
+    assert list(table.columns) == list(COLUMNS)
+
+
+def test_rows_written_before_calibration_blocks_were_balanced_are_first_blocks():
+    rows = pd.DataFrame(ladder_table({("refit", "8"): [0.4, 0.5], ("procrustes", "8"): [0.5, 0.6]}, SESSIONS[:2]))
+    assert set(calibration_table(rows)["calibration_block"]) == {"first"}
+    both = pd.concat([rows.assign(calibration_block="balanced"), rows.assign(calibration_block="first", value=0.1)])
+    table = calibration_table(both)
+    assert sorted(table.groupby("calibration_block")["mean"].max()) == [0.1, 0.55]  # kept apart
+
+
+def test_the_page_gives_each_claim_its_holm_p_and_subject_agreement():
+    from ner_bench.calibration_report import calibration_section
+
+    rng = np.random.default_rng(3)
+    refit = 0.6 + rng.normal(0, 0.05, len(SESSIONS))
+    scores = {("refit", "8"): refit, ("refit", "16"): refit + 0.05, ("ceiling", "all"): refit + 0.1,
+              ("procrustes", "8"): refit + 0.05 + rng.normal(0, 0.01, len(SESSIONS)),
+              ("procrustes", "16"): refit + 0.05 + rng.normal(0, 0.05, len(SESSIONS))}
+    table = calibration_table(pd.DataFrame(ladder_table(scores, SESSIONS)))
+    html = calibration_section(table, ("d", "cross-session", "strict"), lambda kind, header, rows: "\n".join(rows))
+    (claim,) = [line for line in html.splitlines() if ">procrustes<" in line]
+    at_8 = table[(table["alignment"] == "procrustes") & (table["calibration_size"] == "8")].iloc[0]
+    assert at_8["beats_refit"] is True and at_8["beats_refit_up_to"] == "8"
+    assert f"<td>8 <span class=ci>(p<sub>Holm</sub> ≤ {at_8['refit_p_holm']:.2g}; 3/3 subjects)</span></td>" in claim
+    assert f"Δ {at_8['refit_diff']:+.3f}, p<sub>Holm</sub> {at_8['refit_p_holm']:.2g}, 3/3 subjects" in claim
+    assert "first calibration blocks" in html
 
 
 def test_the_run_summary_says_what_the_ladder_rows_are():
