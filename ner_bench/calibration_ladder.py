@@ -3,8 +3,9 @@
 A's decoders are fitted once, on A's training trials in A's own space; every rung maps B's test trials
 into that space and scores them. The controls fit their own decoders on B. Rows carry ``alignment`` (the
 rung), ``alignment_mode``, ``calibration_trials`` (how many of B's trials the rung saw),
-``calibration_labelled`` and ``calibration_block`` (how B's block was chosen: ``balanced`` or ``first``); ``calibration_curve`` marks them as ladder rows, which the leaderboard shows in its
-calibration table instead of the main tables. Only B's test trials are scored, and per-bin accuracies are
+``calibration_labelled`` and ``calibration_block`` (how B's block was chosen: ``balanced`` or ``first``);
+``calibration_curve`` marks them as ladder rows, which the leaderboard shows in its calibration table
+instead of the main tables. Only B's test trials are scored, and per-bin accuracies are
 left out (the per-bin time course stays in the main rows). A rung that cannot be fitted at some K (e.g. its
 calibration trials share fewer than 2 directions with A) has no rows at that K; the log says why.
 """

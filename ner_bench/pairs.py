@@ -112,8 +112,9 @@ class PairwiseDecoding(PairwiseTask):
     ``decoders``, which shared decoders run (``all`` by default: ``linear+ridge+logistic+knn``);
     ``calibration``, the calibration sizes K of the alignment ladder (``calibration.py``; ``off``: none),
     ``ladder``, its rungs (``all``), and ``calibration_block``, how B's K calibration trials are chosen
-    (``balanced`` over directions, the default, or ``first``: the chronologically first). The ladder runs under protocols that keep test trials out of alignment
-    (not ``paper``, which reproduces the release), on pairs of two different recordings."""
+    (``balanced`` over directions, the default, or ``first``: the chronologically first). The ladder runs
+    under protocols that keep test trials out of alignment (not ``paper``, which reproduces the release), on
+    pairs of two different recordings."""
 
     defaults = {**PairwiseTask.defaults, "decoders": "all", "calibration": "+".join(map(str, DEFAULT_SIZES)),
                 "ladder": "all", "calibration_block": DEFAULT_BLOCK}
