@@ -155,7 +155,7 @@ def leaderboard(results: pd.DataFrame | str | Path | Sequence[pd.DataFrame | str
         summary, pairwise = leaderboard_tables(main, alpha=alpha)
         step(f"time course, unit and pair scores; calibration table of {int(curve.sum())} rows")
         board = Leaderboard(table, summary, pairwise, time_course(main), unit_scores(main), pair_scores(main),
-                            calibration_table(table[curve]))
+                            calibration_table(table[curve], alpha=alpha))
         board.shuffle_controls = shuffle_table(pairwise, main, alpha)
         board.budget_curve = budget_curve_table(board.unit_scores, main)
         if summary.empty:

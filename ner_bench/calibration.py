@@ -3,9 +3,10 @@
 A BMI user who moves a decoder from recording A to a new day B labels a few of B's trials, or none, and
 aligns B onto A; the question is how much labelling each alignment needs. So the alignments here map B's
 embedding into A's space and A's decoders, fitted once on A's training trials, decode B's **test** trials.
-Whatever an alignment fits on comes from B's *calibration block*: the first K of B's training trials
-(chronologically), never its test trials (``calibration_block``). The ladder, each rung a named
-alignment with a mode:
+Whatever an alignment fits on comes from B's *calibration block* of K training trials, never its test
+trials (``calibration_block``): by default balanced over the directions (the first trials of each direction,
+K / directions each), or B's first K training trials (``first``, chronological). The ladder, each rung a
+named alignment with a mode:
 
 - ``none`` (mode ``none``): B as it is.
 - ``centre`` (``unsupervised``): B's calibration mean moved onto A's training mean; no labels.
@@ -55,6 +56,9 @@ RUNGS = {"none": "none", "centre": "unsupervised", "moments": "unsupervised", "a
          "procrustes": "supervised",
          "cca": "supervised", "published": "oracle", "refit": "control", "ceiling": "control"}
 DEFAULT_RUNGS = tuple(RUNGS)
+#: how B's calibration block is chosen (``block_trials``): balanced over directions, or the first K trials
+BLOCKS = ("balanced", "first")
+DEFAULT_BLOCK = "balanced"
 #: rungs that use B's labels, and those that fit at every K (the rest: once)
 LABELLED = {"procrustes", "cca", "published", "refit", "ceiling"}
 AT_EVERY_SIZE = {"centre", "moments", "axes", "procrustes", "cca", "refit"}
@@ -118,12 +122,60 @@ def parse_rungs(value, where: str) -> tuple[str, ...]:
     return tuple(n for n in RUNGS if n in names)
 
 
-def calibration_block(target: Embedding, size) -> EmbeddedTrials:
-    """B's first ``size`` training trials (chronologically; ``all``: every one), never a test trial."""
-    train = np.sort(target.split.train_trials)
-    chosen = train if size == "all" else train[:size]
+def parse_block(value, where: str) -> str:
+    """A ``calibration_block`` option: one of :data:`BLOCKS`."""
+    if value not in BLOCKS:
+        raise NerBenchError(f"{where}: calibration block {value!r}; expected one of {BLOCKS}")
+    return value
+
+
+def calibration_block(target: Embedding, size, block: str = DEFAULT_BLOCK) -> EmbeddedTrials:
+    """B's calibration block of ``size`` training trials (``all``: every one), never a test trial; which
+    trials, :func:`block_trials` says."""
+    chosen = block_trials(target, size, block)
     rows = np.isin(target.recording.trial, chosen)
     return EmbeddedTrials(target.values[rows], target.recording.select_trials(chosen))
+
+
+def block_trials(target: Embedding, size, block: str = DEFAULT_BLOCK) -> np.ndarray:
+    """The trial ids of B's calibration block, in time order, all of them training trials.
+
+    ``first``: B's first ``size`` training trials. ``balanced``: the first trials of each direction in time
+    order, ``size / directions`` of each (directions: those among B's training trials); where the share is
+    not whole, the remainder goes to the directions whose next trial comes first. A direction with fewer
+    training trials than its share gives all it has and the other directions fill the rest in the same way,
+    so the block still holds ``size`` trials: K is the number of trials a user labels, and every rung and the
+    refit control see that many. Training trials without behaviour (``Recording.has_behavior`` false: their
+    direction classes are placeholders) have no directions to balance, and get the ``first`` block.
+    """
+    train = np.sort(target.split.train_trials)
+    if size == "all":
+        return train
+    if block == "first" or not _has_direction_labels(target.recording, train):
+        return train[:size]
+    return balanced_trials(train, _trial_directions(target.recording, train), size)
+
+
+def balanced_trials(trials: np.ndarray, directions: np.ndarray, size: int) -> np.ndarray:
+    """``size`` of ``trials`` (in time order, ``directions`` their classes) taken round by round: the i-th
+    trial of every direction before the (i+1)-th of any, each round in time order. Returned in time order."""
+    rank = np.zeros(len(trials), dtype=int)  # how many earlier trials share the trial's direction
+    for direction in np.unique(directions):
+        of_direction = np.flatnonzero(directions == direction)
+        rank[of_direction] = np.arange(len(of_direction))
+    order = np.lexsort((np.arange(len(trials)), rank))  # by round, then by time
+    return np.sort(trials[order[:size]])
+
+
+def _trial_directions(recording, trial_ids: np.ndarray) -> np.ndarray:
+    by_trial = dict(zip(recording.trial_ids.tolist(), recording.trial_direction.tolist()))
+    return np.array([by_trial[t] for t in trial_ids.tolist()])
+
+
+def _has_direction_labels(recording, trial_ids: np.ndarray) -> bool:
+    """Whether the trials' behaviour is recorded (else their direction classes are placeholders); decided on
+    the given (training) trials alone, so that B's test trials never change the block."""
+    return bool(np.any(recording.velocity[np.isin(recording.trial, trial_ids)]))
 
 
 def centre_map(source: EmbeddedTrials, calibration: EmbeddedTrials) -> TargetMap:

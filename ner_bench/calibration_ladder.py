@@ -2,9 +2,10 @@
 
 A's decoders are fitted once, on A's training trials in A's own space; every rung maps B's test trials
 into that space and scores them. The controls fit their own decoders on B. Rows carry ``alignment`` (the
-rung), ``alignment_mode``, ``calibration_trials`` (how many of B's trials the rung saw), and
-``calibration_labelled``; ``calibration_curve`` marks them as ladder rows, which the leaderboard shows in its
-calibration table instead of the main tables. Only B's test trials are scored, and per-bin accuracies are
+rung), ``alignment_mode``, ``calibration_trials`` (how many of B's trials the rung saw),
+``calibration_labelled`` and ``calibration_block`` (how B's block was chosen: ``balanced`` or ``first``);
+``calibration_curve`` marks them as ladder rows, which the leaderboard shows in its calibration table
+instead of the main tables. Only B's test trials are scored, and per-bin accuracies are
 left out (the per-bin time course stays in the main rows). A rung that cannot be fitted at some K (e.g. its
 calibration trials share fewer than 2 directions with A) has no rows at that K; the log says why.
 """
@@ -15,7 +16,8 @@ import logging
 
 import numpy as np
 
-from .calibration import AT_EVERY_SIZE, LABELLED, MAPS_BY_NAME, RUNGS, TargetMap, calibration_block, published_map
+from .calibration import (AT_EVERY_SIZE, DEFAULT_BLOCK, LABELLED, MAPS_BY_NAME, RUNGS, TargetMap, calibration_block,
+                          published_map)
 from .decoders import fit_decoders, trials_key
 from .errors import NerBenchError
 from .memo import BoundedMemo
@@ -42,8 +44,10 @@ def alignment_calibration(method: str, target: Embedding) -> dict:
 
 
 def ladder_rows(source: Embedding, target: Embedding, protocol: Protocol, sizes: tuple, rungs: tuple[str, ...],
-                decoders: tuple[str, ...]) -> list[dict]:
-    """Every rung of ``rungs`` at every size of ``sizes`` (once for rungs that do not depend on K)."""
+                decoders: tuple[str, ...], block: str = DEFAULT_BLOCK) -> list[dict]:
+    """Every rung of ``rungs`` at every size of ``sizes`` (once for rungs that do not depend on K), on B's
+    calibration blocks chosen the ``block`` way (``calibration.block_trials``). Every row carries ``block``,
+    the rungs that see no block or all of B's training trials too, so that one run's rows form one curve."""
     source_train, target_test = source.part("train"), target.part("test")
     n_train = len(target.split.train_trials)
     rows = []
@@ -51,18 +55,18 @@ def ladder_rows(source: Embedding, target: Embedding, protocol: Protocol, sizes:
         fixed = fit_decoders(source_train, protocol, decoders=decoders)
         for rung in rungs:
             for size in _sizes_of(rung, sizes, n_train):
-                block = calibration_block(target, size)
+                trials = calibration_block(target, size, block)
                 try:
-                    scored = _rung_rows(rung, fixed, source, source_train, target, block, target_test, protocol,
+                    scored = _rung_rows(rung, fixed, source, source_train, target, trials, target_test, protocol,
                                         decoders)
                 except (NerBenchError, ValueError, np.linalg.LinAlgError) as error:
                     log.info("calibration rung %s at K=%s for %s -> %s not fitted: %s", rung, size,
                              source.recording.id, target.recording.id, error)
                     continue
-                seen = {"none": 0, "published": target.recording.n_trials}.get(rung, block.recording.n_trials)
+                seen = {"none": 0, "published": target.recording.n_trials}.get(rung, trials.recording.n_trials)
                 rows += [dict(row, alignment=rung, alignment_mode=RUNGS[rung], calibration_size=_size_label(rung, size),
                               calibration_trials=int(seen), calibration_labelled=rung in LABELLED,
-                              calibration_curve=True)
+                              calibration_block=block, calibration_curve=True)
                          for row in scored if row.get("time_bin") is None]
     return rows
 

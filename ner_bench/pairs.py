@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from .alignment import ALIGNMENTS, Alignment, align
-from .calibration import DEFAULT_SIZES, parse_rungs, parse_sizes
+from .calibration import DEFAULT_BLOCK, DEFAULT_SIZES, parse_block, parse_rungs, parse_sizes
 from .calibration_ladder import alignment_calibration, ladder_rows
 from .decoders import chosen_decoders, decoding_rows, fit_decoders
 from .errors import NerBenchError
@@ -114,18 +114,22 @@ class PairwiseTask(Task):
 class PairwiseDecoding(PairwiseTask):
     """Decoders fitted on A's aligned training trials, scored on B's test (and training) trials. Options:
     ``decoders``, which shared decoders run (``all`` by default: ``linear+ridge+logistic+knn``);
-    ``calibration``, the calibration sizes K of the alignment ladder (``calibration.py``; ``off``: none), and
-    ``ladder``, its rungs (``all``). The ladder runs under protocols that keep test trials out of alignment
-    (not ``paper``, which reproduces the release), on pairs of two different recordings."""
+    ``calibration``, the calibration sizes K of the alignment ladder (``calibration.py``; ``off``: none),
+    ``ladder``, its rungs (``all``), and ``calibration_block``, how B's K calibration trials are chosen
+    (``balanced`` over directions, the default, or ``first``: the chronologically first). The ladder runs
+    under protocols that keep test trials out of alignment (not ``paper``, which reproduces the release), on
+    pairs of two different recordings."""
 
     defaults = {**PairwiseTask.defaults, "decoders": "all", "calibration": "+".join(map(str, DEFAULT_SIZES)),
-                "ladder": "all"}
+                "ladder": "all", "calibration_block": DEFAULT_BLOCK}
 
     def __init__(self, **options) -> None:
         super().__init__(**options)
         self.decoders = chosen_decoders(self.options["decoders"], f"task {self.name!r} option 'decoders'")
         self.calibration_sizes = parse_sizes(self.options["calibration"], f"task {self.name!r} option 'calibration'")
         self.rungs = parse_rungs(self.options["ladder"], f"task {self.name!r} option 'ladder'")
+        self.calibration_block = parse_block(self.options["calibration_block"],
+                                             f"task {self.name!r} option 'calibration_block'")
 
     def evaluate(self, unit: Unit, train: Embedding, test: Embedding, context: Context) -> list[dict]:
         alignment = self.align(train, test, context.protocol)
@@ -137,7 +141,8 @@ class PairwiseDecoding(PairwiseTask):
             rows = with_pick_ranges(rows, picks)
         rows = [with_alignment(row, alignment, test) for row in rows]
         if self.calibration_sizes and context.protocol.alignment != "published" and unit.train is not unit.test:
-            rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders)
+            rows += ladder_rows(train, test, context.protocol, self.calibration_sizes, self.rungs, self.decoders,
+                                self.calibration_block)
         return rows
 
     def aligned_rows(self, alignment: Alignment, unit: Unit, train: Embedding, test: Embedding,

@@ -13,7 +13,7 @@ from .run_folder.params import canonical_params
 COLUMNS = ["task", "method", "method_params", "dataset", "subject", "area", "train_unit", "test_unit", "pair_type",
            "train_area", "train_hemisphere", "test_hemisphere", "train_session", "test_session", "split", "seed",
            "decoder", "target", "metric", "time_bin", "train_direction", "test_direction", "value", "alignment",
-           "alignment_mode", "calibration_size", "calibration_trials", "calibration_labelled", "calibration_curve", "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "training",
+           "alignment_mode", "calibration_size", "calibration_block", "calibration_trials", "calibration_labelled", "calibration_curve", "protocol", "status", "error", "note", "fit_seconds", "transform_seconds", "cached", "budget", "training",
            "defects",
            "device", "fit_device", "host", "fit_host", "ner_bench_version", "versions"]
 
