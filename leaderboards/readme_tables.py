@@ -141,6 +141,80 @@ def budget_table(curve: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+#: the pairwise comparisons the READMEs state, each printed with its numbers:
+#: (method A, method B, task, pair type, decoder, target, metric), test trials, strict protocol
+CLAIMS = [
+    ("ner", "psid", "within-session", "same recording", "linear", "velocity", "r2"),
+    ("ner", "psid", "cross-session", "cross-session", "linear", "velocity", "r2"),
+    ("ner", "psid", "cross-hemisphere", "cross-hemisphere", "linear", "velocity", "r2"),
+    ("ner", "psid", "cross-area", "cross-area", "linear", "velocity", "r2"),
+    ("ner", "psid", "within-session", "same recording", "linear", "position", "r2"),
+    ("ner", "psid", "cross-session", "cross-session", "linear", "position", "r2"),
+    ("ner", "psid", "cross-hemisphere", "cross-hemisphere", "linear", "position", "r2"),
+    ("ner", "psid", "cross-area", "cross-area", "linear", "position", "r2"),
+    ("ner", "cebra", "within-session", "same recording", "linear", "velocity", "r2"),
+    ("ner", "cebra", "cross-session", "cross-session", "linear", "velocity", "r2"),
+    ("raw", "ner", "within-session", "same recording", "logistic", "direction", "peak_accuracy"),
+    ("raw", "psid", "within-session", "same recording", "logistic", "direction", "peak_accuracy"),
+    ("raw", "umap-label", "within-session", "same recording", "logistic", "direction", "peak_accuracy"),
+    ("raw", "ner", "within-session", "same recording", "knn", "velocity", "r2"),
+    ("psid", "ner", "latent-correlation", "cross-session", "pearson", "latent_trajectory", "trajectory_contrast_r"),
+    ("dpca", "ner", "latent-correlation", "cross-session", "pearson", "latent_trajectory", "trajectory_contrast_r"),
+    ("cebra-16", "ner", "latent-correlation", "cross-session", "pearson", "latent_trajectory",
+     "trajectory_contrast_r"),
+]
+#: readable names of the claims' families
+QUANTITIES = {("linear", "velocity", "r2"): "velocity R^2", ("linear", "position", "r2"): "position R^2",
+              ("logistic", "direction", "peak_accuracy"): "peak direction accuracy",
+              ("knn", "velocity", "r2"): "kNN velocity R^2",
+              ("pearson", "latent_trajectory", "trajectory_contrast_r"): "latent contrast r"}
+ALPHA = 0.05
+
+
+def claim(pairwise: pd.DataFrame, method_a: str, method_b: str, task: str, pair_type: str, decoder: str,
+          target: str, metric: str) -> str:
+    """One sentence: A against B in one family, with the difference, its interval, the Holm p of the test
+    blocked by subject and of the mixed model, the subjects' agreement, and the verdict the letters give."""
+    family = _family(_rows(pairwise, split="test", protocol="strict"), task, pair_type, decoder, target, metric)
+    row = _pair(family, method_a, method_b)
+    where = f"{task}" if pair_type == "same recording" else f"{pair_type}"
+    name = f"{method_a} vs {method_b}, {where} {QUANTITIES[decoder, target, metric]}"
+    if row is None:
+        return f"{name}: not compared on this board"
+    flip = 1.0 if row["method_a"] == method_a else -1.0
+    mean_a, mean_b = (row["mean_a"], row["mean_b"]) if flip > 0 else (row["mean_b"], row["mean_a"])
+    low, high = sorted((flip * row["diff_ci_low"], flip * row["diff_ci_high"]))
+    agree = row["subjects_agree"] if flip * row["mean_diff"] > 0 else row["n_subjects"] - row["subjects_agree"]
+    verdict = "separated" if row["blocked_p_holm"] < ALPHA else "not separated"
+    return (f"{name}: {mean_a:.3f} vs {mean_b:.3f}, difference {mean_a - mean_b:+.3f} [{low:+.3f}, {high:+.3f}], "
+            f"Holm p {_p(row['blocked_p_holm'])} blocked by subject ({_p(row['mixed_p_holm'])} mixed model), "
+            f"{method_a} ahead in {int(agree)}/{int(row['n_subjects'])} subjects ({_oriented(row['subject_diffs'], flip)}), "
+            f"n = {int(row['n_shared'])} sessions: **{verdict}**")
+
+
+def claims(pairwise: pd.DataFrame) -> str:
+    """Every claim of ``CLAIMS`` as a Markdown bullet."""
+    return "\n".join(f"- {claim(pairwise, *spec)}" for spec in CLAIMS)
+
+
+def _oriented(subject_diffs: str, flip: float) -> str:
+    """``"Chewie +0.030; Han -0.010"`` with every difference times ``flip``."""
+    parts = [part.rsplit(" ", 1) for part in str(subject_diffs).split("; ")]
+    return "; ".join(f"{name} {flip * float(value):+.3f}" for name, value in parts)
+
+
+def _pair(family: pd.DataFrame, method_a: str, method_b: str) -> pd.Series | None:
+    both = family[((family["method_a"] == method_a) & (family["method_b"] == method_b))
+                  | ((family["method_a"] == method_b) & (family["method_b"] == method_a))]
+    return both.iloc[0] if len(both) else None
+
+
+def _p(value: float) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"{value:.1e}" if value < 1e-3 else f"{value:.3f}"
+
+
 def _score(value) -> str:
     """Three decimals; two past -10, where the third says nothing."""
     if value is None or pd.isna(value):
@@ -158,6 +232,8 @@ def main(board: Path) -> None:
         print(budget_table(pd.read_csv(board / "budget_curve.csv")))
         return
     print(headline_table(pd.read_csv(board / "summary.csv")))
+    print()
+    print(claims(pd.read_csv(board / "pairwise.csv")))
     if (board / "calibration.csv").exists():
         calibration = pd.read_csv(board / "calibration.csv")
         print()

@@ -32,9 +32,8 @@ def mixed_intercept_test(y: np.ndarray, *groupings: np.ndarray) -> dict:
     nan = dict(mixed_mean=float("nan"), mixed_se=float("nan"), mixed_p=float("nan"), mixed_components=len(designs))
     if len(y) < 3 or np.ptp(y) == 0:
         return nan
-    gram = [z @ z.T for z in designs]
-    ratios = _reml_ratios(y, gram)
-    mu, variance_of_mu = _profiled(y, gram, ratios)[1:3]
+    ratios = _reml_ratios(y, designs)
+    mu, variance_of_mu = _mean_and_variance(y, designs, ratios)
     se = float(np.sqrt(variance_of_mu))
     return dict(mixed_mean=mu, mixed_se=se, mixed_p=float(2 * stats.norm.sf(abs(mu / se))) if se > 0 else nan[
         "mixed_p"], mixed_components=len(designs))
@@ -45,32 +44,57 @@ def _indicators(labels: np.ndarray) -> np.ndarray:
     return np.eye(codes.max() + 1)[codes] if len(codes) else np.zeros((0, 0))
 
 
-def _reml_ratios(y: np.ndarray, gram: list[np.ndarray]) -> np.ndarray:
-    """The variance ratios that maximise the restricted likelihood (bounded search from two starts)."""
-    if not gram:
+def _reml_ratios(y: np.ndarray, designs: list[np.ndarray]) -> np.ndarray:
+    """The variance ratios that maximise the restricted likelihood (bounded quasi-Newton search with the
+    analytic gradient, from each of ``STARTS``)."""
+    if not designs:
         return np.zeros(0)
-    objective = lambda ratios: _profiled(y, gram, ratios)[0]  # noqa: E731 - one line, used once
     best = None
     for start in STARTS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            found = optimize.minimize(objective, np.full(len(gram), start), method="L-BFGS-B",
-                                      bounds=[(0.0, MAX_RATIO)] * len(gram))
+            found = optimize.minimize(_objective_and_gradient, np.full(len(designs), start), args=(y, designs),
+                                      jac=True, method="L-BFGS-B", bounds=[(0.0, MAX_RATIO)] * len(designs))
         if best is None or found.fun < best.fun:
             best = found
     return best.x
 
 
-def _profiled(y: np.ndarray, gram: list[np.ndarray], ratios: np.ndarray) -> tuple[float, float, float]:
-    """(-2 REML log-likelihood up to a constant, mu, var(mu)) at the given variance ratios."""
+def _objective_and_gradient(ratios: np.ndarray, y: np.ndarray, designs: list[np.ndarray]) -> tuple[float, np.ndarray]:
+    """-2 REML log-likelihood (up to a constant, mu and the residual variance profiled out) and its gradient
+    in the ratios: with ``a = H^-1 r``, ``b = H^-1 1``, ``d/dg_k = -(n - 1) |Z_k' a|^2 / r'a
+    + tr(H^-1 Z_k Z_k') - |Z_k' b|^2 / 1'b``."""
     n = len(y)
-    h = np.eye(n) + sum((r * g for r, g in zip(ratios, gram)), np.zeros((n, n)))
-    factor = linalg.cho_factor(h, lower=True)
-    h_inv_one, h_inv_y = linalg.cho_solve(factor, np.ones(n)), linalg.cho_solve(factor, y)
+    factor, h_inv_one, h_inv_y = _factor(y, designs, ratios)
     information = h_inv_one.sum()
     mu = h_inv_y.sum() / information
-    residual = y - mu
-    quadratic = max(float(residual @ (h_inv_y - mu * h_inv_one)), 1e-300)
+    a = h_inv_y - mu * h_inv_one
+    quadratic = max(float((y - mu) @ a), 1e-300)
     log_det = 2 * np.log(np.diag(factor[0])).sum()
-    sigma2 = quadratic / (n - 1)
-    return (n - 1) * np.log(quadratic) + log_det + np.log(information), float(mu), float(sigma2 / information)
+    value = (n - 1) * np.log(quadratic) + log_det + np.log(information)
+    gradient = np.empty(len(designs))
+    for k, z in enumerate(designs):
+        h_inv_z = linalg.cho_solve(factor, z)
+        gradient[k] = (-(n - 1) * np.sum((z.T @ a) ** 2) / quadratic + np.sum(z * h_inv_z)
+                       - np.sum((z.T @ h_inv_one) ** 2) / information)
+    return float(value), gradient
+
+
+def _factor(y: np.ndarray, designs: list[np.ndarray], ratios: np.ndarray) -> tuple:
+    """(Cholesky factor of H = I + sum g_k Z_k Z_k', H^-1 1, H^-1 y)."""
+    n = len(y)
+    h = np.eye(n)
+    for ratio, z in zip(ratios, designs):
+        h += ratio * (z @ z.T)
+    factor = linalg.cho_factor(h, lower=True)
+    return factor, linalg.cho_solve(factor, np.ones(n)), linalg.cho_solve(factor, y)
+
+
+def _mean_and_variance(y: np.ndarray, designs: list[np.ndarray], ratios: np.ndarray) -> tuple[float, float]:
+    """(mu, var(mu)) at the given variance ratios."""
+    n = len(y)
+    _, h_inv_one, h_inv_y = _factor(y, designs, ratios)
+    information = h_inv_one.sum()
+    mu = h_inv_y.sum() / information
+    quadratic = float((y - mu) @ (h_inv_y - mu * h_inv_one))
+    return float(mu), float(quadratic / (n - 1) / information)
