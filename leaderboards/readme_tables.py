@@ -2,15 +2,18 @@
 
 Usage: python leaderboards/readme_tables.py leaderboards/reaching   (from the repository root)
        python leaderboards/readme_tables.py leaderboards/budget     (the budget-curve table)
+       python leaderboards/readme_tables.py leaderboards/reaching --write leaderboards/README.md
+       (replaces every block of the README between ``<!-- readme_tables NAME -->`` markers)
 
-Prints (1) the headline table: mean test score of every method, with its tie letters, in a few columns of the
-summary (a method scored on fewer test sessions than the column's others says on how many); (2) the README's
-calibration digest: for a few methods per pair type, the largest K up to which the Procrustes alignment beats
-refitting a decoder on the same K trials of the new recording, on velocity and on direction, and both
-direction scores at K = 8; (3) the full calibration tables: the same for every method, Procrustes and CCA
-(velocity R^2 of the linear decoder, peak direction accuracy of the logistic one). A folder with
-``budget_curve.csv`` instead gets (4) the budget table: mean test score of each method at each training
-length, per column of ``BUDGET_ROWS``.
+Blocks: ``headline`` (mean test score of every method with its letters, in a few columns of the summary; a
+method scored on fewer test sessions than the column's others says on how many, one shown apart says "not
+ranked"); ``claims`` (every pairwise comparison the READMEs state, ``CLAIMS``, with its difference, interval,
+Holm p blocked by subject and of the mixed model, subjects' agreement and verdict); ``calibration-digest``
+and ``calibration-velocity`` / ``calibration-direction`` (the K up to which an alignment beats refitting a
+decoder on the same K trials, by a paired test with Holm over K); ``shuffle-controls`` and
+``flagged-controls`` (each method against its shuffled control, by the family's blocked test). A folder with
+``budget_curve.csv`` gets ``budget-table`` and ``budget-rankings`` (the ranking at the shortest and the
+longest training length). ``tests/test_leaderboard.py`` holds every marked block of the READMEs to these.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def headline_table(summary: pd.DataFrame) -> str:
         if part.empty:
             continue
         most = part["n_units"].max()  # a method scored on fewer sessions says so in its cell
-        columns[title] = {m: f"{row['mean']:.3f} ({row['tie_group']})"
+        columns[title] = {m: f"{row['mean']:.3f} ({_letters(row)})"
                              + (f" [{row['n_units']} of {most} sessions]" if row["n_units"] < most else "")
                           for m, row in part.iterrows()}
         if order is None:
@@ -88,21 +91,30 @@ def headline_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _letters(row: pd.Series) -> str:
+    """A summary row's letters; ``not ranked`` for a method shown apart (``raw`` across recordings)."""
+    reason = row.get("unranked_reason")
+    return "not ranked" if isinstance(reason, str) and reason else str(row["tie_group"])
+
+
 def calibration_digest(calibration: pd.DataFrame) -> str:
-    """Procrustes only: K up to which it beats the refit on velocity and on direction, and direction at K = 8."""
+    """Procrustes only: K up to which it beats the refit (paired test, Holm over K) on velocity and on
+    direction, and direction at K = 8 beside the refit with that test's Holm p and subject agreement."""
     rows = _rows(calibration, split="test", alignment="procrustes")
     velocity, direction = (_rows(rows, decoder=d, target=t, metric=m) for d, t, m in CALIBRATION_METRICS)
     lines = ["| pair type | method | velocity: Procrustes beats refit up to K | direction: up to K "
-             "| direction at K = 8: Procrustes / refit |", "|---|---|---|---|---|"]
+             "| direction at K = 8: Procrustes / refit, Holm p, subjects agreeing in sign |", "|---|---|---|---|---|"]
     for pair_type, methods in DIGEST_METHODS.items():
         for method in methods:
             vel, dirn = (_rows(p, pair_type=pair_type, method=method) for p in (velocity, direction))
             at_8 = dirn[dirn["calibration_size"].astype(str) == "8"]
             if vel.empty or at_8.empty:
                 continue
+            at = at_8.iloc[0]
             lines.append(f"| {pair_type} | {method} | {_first(vel['beats_refit_up_to'])} "
                          f"| {_first(dirn['beats_refit_up_to'])} "
-                         f"| {at_8['mean'].iloc[0]:.3f} / {at_8['refit_mean'].iloc[0]:.3f} |")
+                         f"| {at['mean']:.3f} / {at['refit_mean']:.3f}, p {_p(at['refit_p_holm'])}, "
+                         f"{int(at['n_subjects_agree'])}/{int(at['n_subjects'])} |")
     return "\n".join(lines)
 
 
@@ -215,6 +227,74 @@ def _p(value: float) -> str:
     return f"{value:.1e}" if value < 1e-3 else f"{value:.3f}"
 
 
+#: the label-free rungs of the calibration ladder, beside Procrustes
+UNALIGNED_RUNGS = ("none", "centre", "moments", "axes", "procrustes")
+
+
+def unaligned_rungs(calibration: pd.DataFrame, method: str = "ner") -> str:
+    """One row per pair type: ``method``'s velocity R^2 (linear) under each of ``UNALIGNED_RUNGS``, with every
+    training trial of B (K = all; ``none`` uses none, K = 0)."""
+    rows = _rows(calibration, split="test", method=method, decoder="linear", target="velocity", metric="r2")
+    size = rows["calibration_size"].astype(str)
+    rows = rows[(size == "all") | ((rows["alignment"] == "none") & (size == "0"))]
+    lines = ["| pair type | " + " | ".join(UNALIGNED_RUNGS) + " |", "|---" * (len(UNALIGNED_RUNGS) + 1) + "|"]
+    for pair_type, part in rows.groupby("pair_type", sort=True):
+        means = part.groupby("alignment")["mean"].first()
+        lines.append(f"| {pair_type} | " + " | ".join(_score(means.get(r)) for r in UNALIGNED_RUNGS) + " |")
+    return "\n".join(lines)
+
+
+#: the shuffle-control table's rows: (task, pair type), linear velocity R^2, test trials
+SHUFFLE_TASKS = [("within-session", "same recording"), ("cross-session", "cross-session"),
+                 ("cross-hemisphere", "cross-hemisphere"), ("cross-area", "cross-area")]
+
+
+def shuffle_controls_table(shuffle: pd.DataFrame) -> str:
+    """Velocity R^2 (linear), test trials: each method beside its trial-shuffled control, the gap with its
+    interval, the family's Holm p of the blocked test, the subjects with the method ahead, and the flag."""
+    rows = _rows(shuffle, split="test", protocol="strict", decoder="linear", target="velocity", metric="r2")
+    lines = ["| task | method | method / control | gap [95 % CI] | Holm p | subjects ahead | flagged |",
+             "|---|---|---|---|---|---|---|"]
+    for task, pair_type in SHUFFLE_TASKS:
+        for row in _rows(rows, task=task, pair_type=pair_type).sort_values("method").itertuples(index=False):
+            lines.append(f"| {task} | {row.method} | {row.method_mean:.3f} / {row.control_mean:.3f} | "
+                         f"{row.gap:+.3f} [{row.gap_ci_low:+.3f}, {row.gap_ci_high:+.3f}] | {_p(row.p_holm)} | "
+                         f"{row.subjects_agree}/{row.n_subjects} | {'yes' if row.flagged else 'no'} |")
+    return "\n".join(lines)
+
+
+def flagged_controls(shuffle: pd.DataFrame) -> str:
+    """Every flagged method x family of the test trials (a method not above its shuffled control at Holm
+    p < 0.05), one bullet each."""
+    flagged = _rows(shuffle, split="test", protocol="strict")
+    flagged = flagged[flagged["flagged"].astype(str).str.lower() == "true"]
+    if flagged.empty:
+        return "- no method is flagged on the test trials"
+    lines = []
+    for row in flagged.sort_values(["method", "task", "pair_type", "decoder", "target", "metric"]).itertuples(
+            index=False):
+        lines.append(f"- {row.method}, {row.task} ({row.pair_type}), {row.decoder} {row.target} {row.metric}: "
+                     f"{row.method_mean:.3f} against its control's {row.control_mean:.3f}, gap {row.gap:+.3f} "
+                     f"[{row.gap_ci_low:+.3f}, {row.gap_ci_high:+.3f}], Holm p {_p(row.p_holm)}")
+    return "\n".join(lines)
+
+
+def budget_rankings(curve: pd.DataFrame) -> str:
+    """Per column of ``BUDGET_ROWS``: the ranking of the curves' means at the shortest and the longest length
+    and the length from which it is the longest's (means of 6 sessions, seed 0: no test)."""
+    from ner_bench.statistics.budget_curve import ranking_holds
+
+    test = _rows(curve, split="test", protocol="strict")
+    lines = []
+    for title, *family in BUDGET_ROWS:
+        held = ranking_holds(_family(test, *family))
+        for row in held.itertuples(index=False):
+            verdict = "holds" if row.holds else "does not hold"
+            lines.append(f"- {title}: {row.ranking_at_shortest} at {row.shortest}, {row.ranking_at_longest} at "
+                         f"{row.longest}; the ranking {verdict}, and is the longest's from {row.stable_from} on")
+    return "\n".join(lines)
+
+
 def _score(value) -> str:
     """Three decimals; two past -10, where the third says nothing."""
     if value is None or pd.isna(value):
@@ -227,25 +307,63 @@ def _first(values: pd.Series) -> str:
     return str(values.iloc[0]) if len(values) else "-"
 
 
-def main(board: Path) -> None:
+def blocks(board: Path) -> dict[str, str]:
+    """name -> Markdown of every block a board folder's CSVs give (what the READMEs quote)."""
     if not (board / "summary.csv").exists():
-        print(budget_table(pd.read_csv(board / "budget_curve.csv")))
-        return
-    print(headline_table(pd.read_csv(board / "summary.csv")))
-    print()
-    print(claims(pd.read_csv(board / "pairwise.csv")))
+        curve = pd.read_csv(board / "budget_curve.csv")
+        return {"budget-table": budget_table(curve), "budget-rankings": budget_rankings(curve)}
+    out = {"headline": headline_table(pd.read_csv(board / "summary.csv")),
+           "claims": claims(pd.read_csv(board / "pairwise.csv"))}
     if (board / "calibration.csv").exists():
         calibration = pd.read_csv(board / "calibration.csv")
-        print()
-        print(calibration_digest(calibration))
+        out["calibration-digest"] = calibration_digest(calibration)
+        out["unaligned-rungs"] = unaligned_rungs(calibration)
         for decoder, target, metric in CALIBRATION_METRICS:
-            print()
-            print(calibration_summary(calibration, decoder, target, metric))
+            out[f"calibration-{target}"] = calibration_summary(calibration, decoder, target, metric)
+    if (board / "shuffle_controls.csv").exists():
+        shuffle = pd.read_csv(board / "shuffle_controls.csv")
+        out["shuffle-controls"] = shuffle_controls_table(shuffle)
+        out["flagged-controls"] = flagged_controls(shuffle)
+    return out
+
+
+def marked(name: str) -> tuple[str, str]:
+    """The two lines around block ``name`` in a README."""
+    return f"<!-- readme_tables {name} -->", f"<!-- /readme_tables {name} -->"
+
+
+def quoted(text: str, name: str) -> str | None:
+    """What a README holds between the markers of block ``name`` (None when it has none)."""
+    start, end = marked(name)
+    if start not in text:
+        return None
+    return text[text.index(start) + len(start):text.index(end)].strip("\n")
+
+
+def written(text: str, found: dict[str, str]) -> str:
+    """``text`` with every marked block replaced by its new Markdown."""
+    for name, block in found.items():
+        start, end = marked(name)
+        if start in text:
+            text = text[:text.index(start) + len(start)] + f"\n{block}\n" + text[text.index(end):]
+    return text
+
+
+def main(board: Path, readme: Path | None = None) -> None:
+    found = blocks(board)
+    if readme is not None:
+        readme.write_text(written(readme.read_text(), found))
+        return
+    print("\n\n".join(found.values()))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not any((Path(sys.argv[1]) / name).exists()
-                                     for name in ("summary.csv", "budget_curve.csv")):
-        sys.exit("usage: python leaderboards/readme_tables.py BOARD_DIR   (a folder with summary.csv or "
-                 "budget_curve.csv)")
-    main(Path(sys.argv[1]))
+    arguments = sys.argv[1:]
+    target = Path(arguments.pop(arguments.index("--write") + 1)) if "--write" in arguments else None
+    if "--write" in arguments:
+        arguments.remove("--write")
+    if len(arguments) != 1 or not any((Path(arguments[0]) / name).exists()
+                                      for name in ("summary.csv", "budget_curve.csv")):
+        sys.exit("usage: python leaderboards/readme_tables.py BOARD_DIR [--write README]   (a folder with "
+                 "summary.csv or budget_curve.csv; --write replaces the README's marked blocks)")
+    main(Path(arguments[0]), target)

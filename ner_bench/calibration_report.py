@@ -13,7 +13,7 @@ from .labels import metric_label
 from .results import HEADLINE
 from .html_text import escaped
 
-ORACLE_FLAG = " ⚠ oracle: sees B's test trials"
+ORACLE_FLAG = " ⚠ sees B's test trials (its pick is float noise)"
 EXPLANATION = (
     "<p class=muted>Score against the number K of the new recording's labelled training trials that an "
     "alignment or a decoder may use (the calibration block: <em>balanced</em>, the first trials of each "

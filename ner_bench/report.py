@@ -284,7 +284,7 @@ def _table_section(key: tuple[str, str, str], summary: pd.DataFrame, pairwise: p
         kind = "train = test recording" if pair_type == SAME else f"{pair_type} pairs"
         aligned = "" if alignment == NONE else f" · alignment {alignment}"
         if alignment == "published":  # the release's alignment sees the test recording's test trials
-            aligned += " (oracle: fitted on B's test trials too)"
+            aligned += " (fitted on B's test trials too; which of its tied fits it picks is float noise)"
         scope = f"; scope: {escaped(part['scope'].iloc[0])}" if "scope" in part and pd.notna(part["scope"].iloc[0]) else ""
         parts.append(f"<h4>{escaped(f'{split} trials · {kind}{aligned}')}</h4><p class=muted>unit of replication: "
                      f"{escaped(part['unit'].iloc[0])}; n = {escaped(_n_units(part))}{scope}</p>")
@@ -322,7 +322,7 @@ def _figure(record: FigureRecord) -> str:
 
 
 def summary_table(rows: pd.DataFrame) -> str:
-    header = [("metric", True), ("rank", False), ("method", True), ("tie group", False),
+    header = [("metric", True), ("rank", False), ("method", True), ("letters", False),
               ("mean [95 % CI]", False), ("SD", False), ("median", False), ("IQM", False), ("mean rank", False),
               ("n units", False), ("recordings", False), ("seeds", False), ("failed", False)]
     out = []

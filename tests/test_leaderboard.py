@@ -13,6 +13,7 @@ from scipy.spatial.transform import Rotation
 import ner_bench as nb
 from support.recordings import make_recording
 from support.leaderboard_data import fabricated_results, row, write_cache
+from ner_bench.statistics.groups import letter_tokens
 from ner_bench import Method, NerBenchError
 from ner_bench.cli import main
 from ner_bench.split import chronological_split
@@ -235,19 +236,27 @@ PUBLISHED = Path(__file__).resolve().parents[1] / "leaderboards"
 
 @pytest.mark.parametrize("board", ["reaching", "published"])
 def test_published_tables_keep_their_promises(board):
-    """On the boards in leaderboards/: no letter holds a pair that differs at Holm p < alpha; a
-    cross-recording comparison has at most recordings - 1 degrees of freedom; every table names its unit;
-    cross-area families pair two areas of one session only."""
+    """On the boards in leaderboards/: letters read both ways (a shared letter if and only if the blocked test
+    does not separate the pair at Holm p < 0.05); every pairwise row has its subjects' differences and sign
+    agreement and every family its scope; `raw` across recordings has no letter; a cross-recording comparison
+    has at most recordings - 1 degrees of freedom; every table names its unit; cross-area families pair two
+    areas of one session only."""
     folder = PUBLISHED / board
     summary = pd.read_csv(folder / "summary.csv", keep_default_na=False, na_values=[""])
     pairwise = pd.read_csv(folder / "pairwise.csv", keep_default_na=False, na_values=[""])
-    assert summary["unit"].notna().all() and (summary["n_units"] > 0).all()
+    assert summary["unit"].notna().all() and (summary["n_units"] > 0).all() and summary["scope"].notna().all()
     keys = [c for c in ("dataset", "task", "protocol", "split", "pair_type", "alignment", "decoder", "target",
                         "metric") if c in summary]
     letters = {tuple(k) + (m,): str(g) for *k, m, g in summary[keys + ["method", "tie_group"]].itertuples(index=False)}
-    for pair in pairwise[pairwise["t_p_holm"] < 0.05].itertuples(index=False):
+    for pair in pairwise.itertuples(index=False):
         key = tuple(getattr(pair, c) for c in keys)
-        assert not set(letters[key + (pair.method_a,)]) & set(letters[key + (pair.method_b,)]), (key, pair)
+        share = bool(set(letter_tokens(letters[key + (pair.method_a,)]))
+                     & set(letter_tokens(letters[key + (pair.method_b,)])))
+        assert share == (not pair.blocked_p_holm < 0.05), (key, pair)
+    assert pairwise["subject_diffs"].notna().all() and (pairwise["subjects_agree"] <= pairwise["n_subjects"]).all()
+    across = summary[(summary["task"] != "within-session") & (summary["pair_type"] != "same recording")]
+    raw = across[across["method"] == "raw"]
+    assert (raw["tie_group"].fillna("") == "").all() and raw["rank"].isna().all()
     recordings = summary.groupby(keys)["n_recordings"].max()
     for pair in pairwise.itertuples(index=False):
         key = tuple(getattr(pair, c) for c in keys)
@@ -257,12 +266,12 @@ def test_published_tables_keep_their_promises(board):
 
 
 def test_readme_tables_are_the_published_boards():
-    """leaderboards/README.md quotes its tables as readme_tables.py prints them from the committed CSVs."""
+    """Every marked block of leaderboards/README.md is what readme_tables.py prints from the committed CSVs,
+    and every block the CSVs give is quoted there."""
     spec = importlib.util.spec_from_file_location("readme_tables", PUBLISHED / "readme_tables.py")
     tables = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tables)
     readme = (PUBLISHED / "README.md").read_text()
-    reaching, budget = PUBLISHED / "reaching", PUBLISHED / "budget"
-    assert tables.headline_table(pd.read_csv(reaching / "summary.csv")) in readme
-    assert tables.calibration_digest(pd.read_csv(reaching / "calibration.csv")) in readme
-    assert tables.budget_table(pd.read_csv(budget / "budget_curve.csv")) in readme
+    for board in ("reaching", "budget"):
+        for name, block in tables.blocks(PUBLISHED / board).items():
+            assert tables.quoted(readme, name) == block, name

@@ -2,9 +2,12 @@
 
 ``d = mu + u_subject (+ u_source + u_target) + e``, each ``u`` a random intercept: per subject, and for a
 pair task also per source recording (the model that was fitted: pairs sharing it are not independent) and
-per target session, crossed. Fitted by REML with the fixed intercept ``mu`` profiled out, and tested by
-its Wald z, as statsmodels' ``MixedLM`` does (the tests check both give the same numbers); written here
-because statsmodels' crossed fit takes ~80 ms a pair and the board has thousands of pairs.
+per target session, crossed. Fitted by REML with the fixed intercept ``mu`` profiled out: ``mu`` and its
+standard error are statsmodels' ``MixedLM``'s (the tests check both), written here because statsmodels'
+crossed fit takes ~80 ms a pair and the board has thousands of pairs. ``mu / se`` is referred to Student's t
+with the independent units' degrees of freedom (test sessions - 1), not to the normal distribution as
+statsmodels does: with 4 to 13 sessions, and a variance component estimated at zero, a Wald z gave p-values
+of 1e-19 where the sessions' own paired test gave 0.003.
 
 With the subject variance in the error of ``mu``, few subjects give wide intervals: this column says how
 much of a board's separation rests on treating the sessions of a monkey as exchangeable.
@@ -23,10 +26,11 @@ MAX_RATIO = 1e4
 STARTS = (0.5,)
 
 
-def mixed_intercept_test(y: np.ndarray, *groupings: np.ndarray) -> dict:
+def mixed_intercept_test(y: np.ndarray, *groupings: np.ndarray, df: int | None = None) -> dict:
     """REML fit of ``y = mu + sum of random intercepts (one per grouping) + e``; returns ``mixed_mean``
-    (mu), ``mixed_se``, ``mixed_p`` (Wald z) and ``mixed_components`` (the variance components kept: a
-    grouping with one level, or one level per observation, is confounded and left out)."""
+    (mu), ``mixed_se``, ``mixed_p`` (two-sided, Student's t with ``df`` degrees of freedom; the normal
+    distribution, statsmodels' Wald z, when ``df`` is None) and ``mixed_components`` (the variance
+    components kept: a grouping with one level, or one level per observation, is confounded and left out)."""
     y = np.asarray(y, dtype=float)
     designs = [d for d in (_indicators(g) for g in groupings) if 1 < d.shape[1] < len(y)]
     nan = dict(mixed_mean=float("nan"), mixed_se=float("nan"), mixed_p=float("nan"), mixed_components=len(designs))
@@ -35,8 +39,9 @@ def mixed_intercept_test(y: np.ndarray, *groupings: np.ndarray) -> dict:
     ratios = _reml_ratios(y, designs)
     mu, variance_of_mu = _mean_and_variance(y, designs, ratios)
     se = float(np.sqrt(variance_of_mu))
-    return dict(mixed_mean=mu, mixed_se=se, mixed_p=float(2 * stats.norm.sf(abs(mu / se))) if se > 0 else nan[
-        "mixed_p"], mixed_components=len(designs))
+    reference = stats.norm if df is None else stats.t(df)
+    p = float(2 * reference.sf(abs(mu / se))) if se > 0 and (df is None or df >= 1) else nan["mixed_p"]
+    return dict(mixed_mean=mu, mixed_se=se, mixed_p=p, mixed_components=len(designs))
 
 
 def _indicators(labels: np.ndarray) -> np.ndarray:
@@ -45,8 +50,8 @@ def _indicators(labels: np.ndarray) -> np.ndarray:
 
 
 def _reml_ratios(y: np.ndarray, designs: list[np.ndarray]) -> np.ndarray:
-    """The variance ratios that maximise the restricted likelihood (bounded quasi-Newton search with the
-    analytic gradient, from each of ``STARTS``)."""
+    """The variance ratios that maximise the restricted likelihood (bounded SQP search with the analytic
+    gradient, from each of ``STARTS``; SLSQP: a fifth of L-BFGS-B's time on these 1-3 dimensions)."""
     if not designs:
         return np.zeros(0)
     best = None
@@ -54,7 +59,7 @@ def _reml_ratios(y: np.ndarray, designs: list[np.ndarray]) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             found = optimize.minimize(_objective_and_gradient, np.full(len(designs), start), args=(y, designs),
-                                      jac=True, method="L-BFGS-B", bounds=[(0.0, MAX_RATIO)] * len(designs))
+                                      jac=True, method="SLSQP", bounds=[(0.0, MAX_RATIO)] * len(designs))
         if best is None or found.fun < best.fun:
             best = found
     return best.x

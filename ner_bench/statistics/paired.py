@@ -180,4 +180,5 @@ def _mixed(data: tuple[pd.DataFrame, list[str]], method_a: str, method_b: str) -
     grid, groupings = data
     both = grid[[method_a, method_b]].dropna()
     levels = [both.index.get_level_values(g).to_numpy() for g in groupings]
-    return mixed_intercept_test((both[method_a] - both[method_b]).to_numpy(float), *levels)
+    sessions = both.index.get_level_values("test_session").nunique()  # the independent units
+    return mixed_intercept_test((both[method_a] - both[method_b]).to_numpy(float), *levels, df=sessions - 1)
