@@ -58,7 +58,7 @@ def test_page_renders_in_a_headless_browser(board, tmp_path):
     assert f'data-sort-ready="{len(tables)}"' in dom
     images = re.findall(r"<img [^>]*>", dom)
     assert len(images) == 12 and all('data-loaded="true"' in i for i in images)  # every figure file loaded
-    assert 'id="protocol"' in dom and "tie group" in dom
+    assert 'id="protocol"' in dom and ">letters<" in dom
 
 
 def test_tables_come_first_under_a_table_of_contents(board):
