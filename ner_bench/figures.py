@@ -151,15 +151,18 @@ def _session_points(ax, x: np.ndarray, order: list[str], points: pd.DataFrame) -
 def _bar_panel(ax, rows: pd.DataFrame, points: pd.DataFrame, colors: Mapping[str, tuple]) -> None:
     order = rows["method"].tolist()
     x = np.arange(len(order))
-    ax.bar(x, rows["mean"], color=[colors[m] for m in order], alpha=0.55, width=0.7)
+    unranked = rows["rank"].isna().to_numpy() if "rank" in rows else np.zeros(len(rows), bool)
+    ax.bar(x, rows["mean"], color=["lightgrey" if out else colors[m] for m, out in zip(order, unranked)],
+           alpha=0.55, width=0.7, hatch=["//" if out else "" for out in unranked])
     errors = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
     ax.errorbar(x, rows["mean"], yerr=np.nan_to_num(errors), fmt="none", ecolor="black", capsize=3, lw=1)
     _session_points(ax, x, order, points)
     shown = np.r_[rows["ci_high"].to_numpy(float), rows["ci_low"].to_numpy(float), rows["mean"].to_numpy(float),
                   points["value"].to_numpy(float) if len(points) else []]
     top = np.nanmax(shown)
-    for xi, group in zip(x, rows["tie_group"]):
-        ax.annotate(str(group), (xi, top), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
+    for xi, group, out in zip(x, rows["tie_group"].fillna(""), unranked):  # a bar shown apart is not ranked
+        ax.annotate("not ranked" if out else str(group), (xi, top), textcoords="offset points", xytext=(0, 4),
+                    ha="center", fontsize=6 if out else 8, color="grey" if out else "black")
     ax.set_xticks(x, order, rotation=30, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set_xlabel("")
     first = rows.iloc[0]
