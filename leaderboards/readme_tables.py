@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ner_bench.statistics.budget_curve import ranking_holds
+from ner_bench.statistics.paired import comparisons_of
+
 #: (column title, task, pair type, decoder, target, metric) of the headline table, test trials
 HEADLINE_COLUMNS = [
     ("within vel R2", "within-session", "same recording", "linear", "velocity", "r2"),
@@ -188,12 +191,13 @@ def claim(pairwise: pd.DataFrame, method_a: str, method_b: str, task: str, pair_
     """One sentence: A against B in one family, with the difference, its interval, the Holm p of the test
     blocked by subject and of the mixed model, the subjects' agreement, and the verdict the letters give."""
     family = _family(_rows(pairwise, split="test", protocol="strict"), task, pair_type, decoder, target, metric)
-    row = _pair(family, method_a, method_b)
+    found = comparisons_of(family, method_a, method_b)
+    row = found.iloc[0] if len(found) else None
     where = f"{task}" if pair_type == "same recording" else f"{pair_type}"
     name = f"{method_a} vs {method_b}, {where} {QUANTITIES[decoder, target, metric]}"
     if row is None:
         return f"{name}: not compared on this board"
-    flip = 1.0 if row["method_a"] == method_a else -1.0
+    flip = row["flip"]
     mean_a, mean_b = (row["mean_a"], row["mean_b"]) if flip > 0 else (row["mean_b"], row["mean_a"])
     low, high = sorted((flip * row["diff_ci_low"], flip * row["diff_ci_high"]))
     agree = row["subjects_agree"] if flip * row["mean_diff"] > 0 else row["n_subjects"] - row["subjects_agree"]
@@ -213,12 +217,6 @@ def _oriented(subject_diffs: str, flip: float) -> str:
     """``"Chewie +0.030; Han -0.010"`` with every difference times ``flip``."""
     parts = [part.rsplit(" ", 1) for part in str(subject_diffs).split("; ")]
     return "; ".join(f"{name} {flip * float(value):+.3f}" for name, value in parts)
-
-
-def _pair(family: pd.DataFrame, method_a: str, method_b: str) -> pd.Series | None:
-    both = family[((family["method_a"] == method_a) & (family["method_b"] == method_b))
-                  | ((family["method_a"] == method_b) & (family["method_b"] == method_a))]
-    return both.iloc[0] if len(both) else None
 
 
 def _p(value: float) -> str:
@@ -282,8 +280,6 @@ def flagged_controls(shuffle: pd.DataFrame) -> str:
 def budget_rankings(curve: pd.DataFrame) -> str:
     """Per column of ``BUDGET_ROWS``: the ranking of the curves' means at the shortest and the longest length
     and the length from which it is the longest's (means of 6 sessions, seed 0: no test)."""
-    from ner_bench.statistics.budget_curve import ranking_holds
-
     test = _rows(curve, split="test", protocol="strict")
     lines = []
     for title, *family in BUDGET_ROWS:

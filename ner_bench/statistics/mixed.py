@@ -16,6 +16,7 @@ much of a board's separation rests on treating the sessions of a monkey as excha
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import linalg, optimize, stats
@@ -70,36 +71,42 @@ def _objective_and_gradient(ratios: np.ndarray, y: np.ndarray, designs: list[np.
     in the ratios: with ``a = H^-1 r``, ``b = H^-1 1``, ``d/dg_k = -(n - 1) |Z_k' a|^2 / r'a
     + tr(H^-1 Z_k Z_k') - |Z_k' b|^2 / 1'b``."""
     n = len(y)
-    factor, h_inv_one, h_inv_y = _factor(y, designs, ratios)
-    information = h_inv_one.sum()
-    mu = h_inv_y.sum() / information
-    a = h_inv_y - mu * h_inv_one
-    quadratic = max(float((y - mu) @ a), 1e-300)
-    log_det = 2 * np.log(np.diag(factor[0])).sum()
-    value = (n - 1) * np.log(quadratic) + log_det + np.log(information)
+    fit = _generalised_least_squares(y, designs, ratios)
+    quadratic = max(fit.quadratic, 1e-300)
+    log_det = 2 * np.log(np.diag(fit.factor[0])).sum()
+    value = (n - 1) * np.log(quadratic) + log_det + np.log(fit.information)
     gradient = np.empty(len(designs))
     for k, z in enumerate(designs):
-        h_inv_z = linalg.cho_solve(factor, z)
-        gradient[k] = (-(n - 1) * np.sum((z.T @ a) ** 2) / quadratic + np.sum(z * h_inv_z)
-                       - np.sum((z.T @ h_inv_one) ** 2) / information)
+        h_inv_z = linalg.cho_solve(fit.factor, z)
+        gradient[k] = (-(n - 1) * np.sum((z.T @ fit.h_inv_residual) ** 2) / quadratic + np.sum(z * h_inv_z)
+                       - np.sum((z.T @ fit.h_inv_one) ** 2) / fit.information)
     return float(value), gradient
 
 
-def _factor(y: np.ndarray, designs: list[np.ndarray], ratios: np.ndarray) -> tuple:
-    """(Cholesky factor of H = I + sum g_k Z_k Z_k', H^-1 1, H^-1 y)."""
+class _Fit(NamedTuple):
+    factor: tuple            # Cholesky factor of H = I + sum g_k Z_k Z_k'
+    h_inv_one: np.ndarray    # H^-1 1
+    h_inv_residual: np.ndarray  # H^-1 (y - mu)
+    information: float       # 1' H^-1 1
+    mu: float
+    quadratic: float         # (y - mu)' H^-1 (y - mu)
+
+
+def _generalised_least_squares(y: np.ndarray, designs: list[np.ndarray], ratios: np.ndarray) -> _Fit:
+    """mu by generalised least squares at the given variance ratios, with what the likelihood needs."""
     n = len(y)
     h = np.eye(n)
     for ratio, z in zip(ratios, designs):
         h += ratio * (z @ z.T)
     factor = linalg.cho_factor(h, lower=True)
-    return factor, linalg.cho_solve(factor, np.ones(n)), linalg.cho_solve(factor, y)
+    h_inv_one, h_inv_y = linalg.cho_solve(factor, np.ones(n)), linalg.cho_solve(factor, y)
+    information = float(h_inv_one.sum())
+    mu = float(h_inv_y.sum() / information)
+    h_inv_residual = h_inv_y - mu * h_inv_one
+    return _Fit(factor, h_inv_one, h_inv_residual, information, mu, float((y - mu) @ h_inv_residual))
 
 
 def _mean_and_variance(y: np.ndarray, designs: list[np.ndarray], ratios: np.ndarray) -> tuple[float, float]:
     """(mu, var(mu)) at the given variance ratios."""
-    n = len(y)
-    _, h_inv_one, h_inv_y = _factor(y, designs, ratios)
-    information = h_inv_one.sum()
-    mu = h_inv_y.sum() / information
-    quadratic = float((y - mu) @ (h_inv_y - mu * h_inv_one))
-    return float(mu), float(quadratic / (n - 1) / information)
+    fit = _generalised_least_squares(y, designs, ratios)
+    return fit.mu, fit.quadratic / (len(y) - 1) / fit.information

@@ -138,8 +138,9 @@ def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level
     grid = family.pivot(index=UNIT, columns="method_label", values="value")  # units (sorted) x methods
     values = {method: grid[method].to_numpy(float) for method in grid.columns}
     batches: dict[int, list] = {}  # pairs with the same number of shared units are tested together
+    shared_units = {}
     for method_a, method_b in itertools.combinations(ranked, 2):
-        shared = ~np.isnan(values[method_a]) & ~np.isnan(values[method_b])
+        shared = shared_units[method_a, method_b] = ~np.isnan(values[method_a]) & ~np.isnan(values[method_b])
         batches.setdefault(int(shared.sum()), []).append((method_a, method_b, values[method_a][shared],
                                                           values[method_b][shared]))
     records = {}
@@ -149,9 +150,9 @@ def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level
         for (method_a, method_b, _, _), result in zip(pairs, paired_comparisons(a, b, level)):
             records[method_a, method_b] = dict(method_a=method_a, method_b=method_b, **result)
     subjects = grid.index.get_level_values("subject").to_numpy()
-    mixed_data = _mixed_data(family, pair_level)
+    mixed_data = _mixed_data(grid, family["cells"].iloc[0], pair_level)
     for (method_a, method_b), record in records.items():
-        shared = ~np.isnan(values[method_a]) & ~np.isnan(values[method_b])
+        shared = shared_units[method_a, method_b]
         record.update(blocked_paired_test(values[method_a][shared] - values[method_b][shared], subjects[shared]))
         record.update(_mixed(mixed_data, method_a, method_b))
     records = [records[pair] for pair in itertools.combinations(ranked, 2)]
@@ -166,11 +167,11 @@ def compare_methods(family: pd.DataFrame, ranked: list[str], alpha: float, level
 MIXED_COLUMNS = ["mixed_mean", "mixed_se", "mixed_p", "mixed_components"]
 
 
-def _mixed_data(family: pd.DataFrame, pair_level: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
-    """(observations x methods values, the grouping columns of their random intercepts): the units with a
-    subject intercept, or the recording pairs with subject, source recording and target session ones."""
-    if pair_level is None or family["cells"].iloc[0] == SAME:
-        return family.pivot(index=UNIT, columns="method_label", values="value"), ["subject"]
+def _mixed_data(grid: pd.DataFrame, cells: str, pair_level: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """(observations x methods values, the grouping columns of their random intercepts): the units (``grid``)
+    with a subject intercept, or the recording pairs with subject, source recording and target session ones."""
+    if pair_level is None or cells == SAME:
+        return grid, ["subject"]
     index = ["subject", "train_unit", "test_session", "test_unit"]
     return pair_level.pivot(index=index, columns="method_label", values="value"), ["subject", "train_unit",
                                                                                     "test_session"]
@@ -182,3 +183,11 @@ def _mixed(data: tuple[pd.DataFrame, list[str]], method_a: str, method_b: str) -
     levels = [both.index.get_level_values(g).to_numpy() for g in groupings]
     sessions = both.index.get_level_values("test_session").nunique()  # the independent units
     return mixed_intercept_test((both[method_a] - both[method_b]).to_numpy(float), *levels, df=sessions - 1)
+
+
+def comparisons_of(pairwise: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    """The rows of a pairwise table that compare ``first`` with ``second``, in either order, with ``flip``:
+    +1 where the row's differences are ``first - second``, -1 where they are ``second - first``."""
+    rows = pairwise[((pairwise["method_a"] == first) & (pairwise["method_b"] == second))
+                    | ((pairwise["method_a"] == second) & (pairwise["method_b"] == first))]
+    return rows.assign(flip=np.where(rows["method_a"] == first, 1.0, -1.0))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import metrics
 from ..shuffle_controls import PARAMETER
+from .paired import comparisons_of
 from .table import FAMILY
 
 COLUMNS = FAMILY + ["method", "control", "shuffle", "n_units", "method_mean", "control_mean", "gap", "gap_ci_low",
@@ -30,20 +31,15 @@ def shuffle_table(pairwise: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.
         return pd.DataFrame(columns=COLUMNS)
     records = []
     for control, (method, mode) in pairs.items():
-        for row in _comparisons_of(pairwise, method, control).itertuples(index=False):
+        for row in comparisons_of(pairwise, method, control).itertuples(index=False):
             records.append(_record(row, method, control, mode, alpha))
     return pd.DataFrame(records, columns=COLUMNS)
-
-
-def _comparisons_of(pairwise: pd.DataFrame, method: str, control: str) -> pd.DataFrame:
-    return pairwise[((pairwise["method_a"] == method) & (pairwise["method_b"] == control))
-                    | ((pairwise["method_a"] == control) & (pairwise["method_b"] == method))]
 
 
 def _record(row, method: str, control: str, mode: str, alpha: float) -> dict:
     """One row, the pairwise comparison turned to say method minus control in the better direction."""
     sign = 1.0 if metrics.direction_of(row.metric) == metrics.HIGHER else -1.0
-    flip = 1.0 if row.method_a == method else -1.0  # pairwise differences are method_a - method_b
+    flip = row.flip  # pairwise differences are method_a - method_b
     method_mean, control_mean = (row.mean_a, row.mean_b) if flip > 0 else (row.mean_b, row.mean_a)
     low, high = sorted((sign * flip * row.diff_ci_low, sign * flip * row.diff_ci_high))
     gap = sign * (method_mean - control_mean)
